@@ -1,0 +1,56 @@
+"""``divgan train [PRESET|CONFIG.yaml] [--out DIR] [--set key=value ...]`` and ``--resume DIR``."""
+from __future__ import annotations
+
+import signal
+import sys
+
+from . import add_config_args, command
+
+
+def print_summary(run) -> None:
+    s = run.summary
+    if s.get("interrupted"):
+        name = signal.Signals(s["signal"]).name
+        print(f"stopped by {name} at step {s['step']}; checkpoint written. Continue with: divgan train --resume {run.path}")
+        return
+    final = s.get("final", {})
+    print(f"done: {s['steps']} steps in {s['seconds']:.1f} s")
+    if "modes" in final:
+        print(f"modes covered: {final['modes']}/{final['modes_total']}   high-quality samples: {final['high_quality']:.1f}%   "
+              f"KL(modes ‖ uniform): {final['kl_uniform']:.3f}")
+    shown = {k: v for k, v in final.items() if k not in ("step", "modes", "modes_total", "high_quality", "kl_uniform") and v is not None}
+    if shown:
+        print("   ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in shown.items()))
+    if run.path:
+        print(f"run directory: {run.path}")
+        for name, rel in (s.get("figures") or {}).items():
+            print(f"  {name}: {run.path / rel}")
+
+
+@command("train")
+class Train:
+    help = "train a GAN (default: the 8-Gaussian ring) and write a run directory"
+
+    @staticmethod
+    def configure(p):
+        add_config_args(p)
+        p.add_argument("--out", help="run directory (default: runs/<preset>-<time>)")
+        p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its newest checkpoint")
+        p.add_argument("--force", action="store_true", help="replace an existing run in --out")
+
+    @staticmethod
+    def run(args) -> int:
+        import divgan
+
+        if args.resume:
+            if args.config:
+                print("divgan: error: --resume takes its config from the run; pass changes with --set", file=sys.stderr)
+                return 2
+            run = divgan.resume(args.resume, args.overrides)
+        else:
+            run = divgan.train(args.config, out=args.out, overrides=args.overrides, force=args.force)
+        if run.trainer.dist.is_main:
+            print_summary(run)
+        if run.summary.get("interrupted"):
+            return 128 + run.summary["signal"]
+        return 0

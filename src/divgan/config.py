@@ -1,0 +1,263 @@
+"""The typed run configuration, presets, and ``--set key=value`` overrides.
+
+A config has the sections ``seed, data, generator, discriminator, objective, tricks, optim, train,
+eval``. Component sections (data, generator, discriminator) are ``{name: ..., **params}`` validated
+against the registered component's ``Params``. Every unknown key or bad value raises ``DivganError``
+with one line naming the key and what is allowed.
+"""
+from __future__ import annotations
+
+import copy
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, create_model, field_validator
+
+from .data import DATASETS
+from .divergences import DIVERGENCES
+from .errors import DivganError
+from .models import DISCRIMINATORS, GENERATORS
+from .objectives import OBJECTIVES
+from .params import Params
+from .registry import Registry
+from .tricks import TRICKS
+
+DEFAULT_PRESET = "ring"
+
+
+def _component(section: str, registry: Registry, default: str):
+    """A validator for a ``{name, **params}`` section against ``registry[name].Params``."""
+
+    def validate(value: Any) -> dict:
+        if not isinstance(value, dict):
+            raise ValueError(f"{section} must be a mapping with a 'name' key")
+        value = dict(value)
+        name = value.pop("name", default)
+        if name not in registry:
+            raise ValueError(f"{section}.name: unknown {registry.kind} {name!r}; allowed: {', '.join(registry.names())}")
+        model = registry[name].Params
+        unknown = sorted(set(value) - set(model.model_fields))
+        if unknown:
+            raise ValueError(
+                f"{section}.{unknown[0]}: unknown key for {registry.kind} {name!r}; "
+                f"allowed: {', '.join(model.model_fields)}"
+            )
+        try:
+            params = model(**value)
+        except ValidationError as e:
+            err = e.errors()[0]
+            key = ".".join(str(p) for p in err["loc"])
+            raise ValueError(f"{section}.{key}: {err['msg']} (got {err.get('input')!r})") from None
+        return {"name": name, **params.model_dump()}
+
+    return Annotated[dict, AfterValidator(validate)]
+
+
+class ObjectiveConfig(Params):
+    name: str = "nonsaturating"
+    divergence: str = "gan"
+    generator_loss: Literal["alternative", "saturating"] = "alternative"
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v):
+        if v not in OBJECTIVES:
+            raise ValueError(f"unknown objective {v!r}; allowed: {', '.join(OBJECTIVES.names())}")
+        return v
+
+    @field_validator("divergence")
+    @classmethod
+    def _div(cls, v):
+        if v not in DIVERGENCES:
+            raise ValueError(f"unknown divergence {v!r}; allowed: {', '.join(DIVERGENCES.names())}")
+        return v
+
+
+class OptimConfig(Params):
+    name: Literal["adam", "sgd"] = "adam"
+    lr_g: float = Field(1e-3, gt=0)
+    lr_d: float = Field(1e-3, gt=0)
+    betas: tuple[float, float] = (0.5, 0.999)
+    momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum")
+
+
+class TrainConfig(Params):
+    steps: int = Field(2000, ge=0, description="generator updates")
+    batch_size: int = Field(256, ge=1)
+    d_steps: int = Field(1, ge=1, description="discriminator updates per generator update (k)")
+    device: str = "auto"
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
+    channels_last: Literal["auto", "on", "off"] = "auto"
+    compile: bool = False
+    reuse_fake: bool = False
+    checkpoint_every: int = Field(1000, ge=1)
+    keep_last: int = Field(2, ge=1)
+    on_nan: Literal["rollback", "stop"] = "rollback"
+    nan_lr_factor: float = Field(0.5, gt=0, le=1)
+    max_rollbacks: int = Field(3, ge=0)
+    tensorboard: bool = False
+    progress: bool = True
+
+
+class EvalConfig(Params):
+    every: int = Field(500, ge=1)
+    n_samples: int = Field(2500, ge=1)
+    metrics: list[str] = Field(default_factory=lambda: ["auto"])
+    best_metric: str | None = None
+    best_mode: Literal["max", "min"] = "max"
+    early_stop_patience: int = Field(0, ge=0, description="evaluations without improvement; 0 = off")
+    snapshots: int = Field(6, ge=1, description="panels of the toy density figure")
+    grid_size: int = Field(64, ge=1, description="images in the sample grids")
+
+
+TricksConfig = create_model(
+    "TricksConfig",
+    __base__=Params,
+    **{name: (cls.Params, Field(default_factory=cls.Params)) for name, cls in TRICKS.items()},
+)
+
+
+class Config(Params):
+    description: str = ""
+    seed: int = 0
+    data: _component("data", DATASETS, "ring") = Field(default_factory=lambda: {"name": "ring"})
+    generator: _component("generator", GENERATORS, "mlp") = Field(default_factory=lambda: {"name": "mlp"})
+    discriminator: _component("discriminator", DISCRIMINATORS, "mlp") = Field(default_factory=lambda: {"name": "mlp"})
+    objective: ObjectiveConfig = Field(default_factory=ObjectiveConfig)
+    tricks: TricksConfig = Field(default_factory=TricksConfig)  # type: ignore[valid-type]
+    optim: OptimConfig = Field(default_factory=OptimConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+
+    def to_dict(self) -> dict:
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+# ---------------------------------------------------------------- errors
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    model: Any = Config
+    for part in loc:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return None
+        model = field.annotation
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def format_error(e: ValidationError) -> str:
+    """One line naming the key and what is allowed."""
+    err = e.errors()[0]
+    loc = tuple(str(p) for p in err["loc"])
+    key = ".".join(loc)
+    if err["type"] == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        allowed = ", ".join(parent.model_fields) if parent else "?"
+        return f"config error: unknown key '{key}'; allowed here: {allowed}"
+    msg = err["msg"].removeprefix("Value error, ")
+    if msg.split(":")[0].split(".")[0] in Config.model_fields:  # component validators name the key themselves
+        return f"config error: {msg}"
+    return f"config error: {key}: {msg} (got {err.get('input')!r})"
+
+
+# ---------------------------------------------------------------- presets and overrides
+
+
+def preset_dir():
+    return resources.files("divgan") / "presets"
+
+
+def preset_names() -> list[str]:
+    return sorted(p.name[:-5] for p in preset_dir().iterdir() if p.name.endswith(".yaml"))
+
+
+def _read_yaml(text: str, where: str) -> dict:
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as e:
+        raise DivganError(f"{where}: not valid YAML ({str(e).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise DivganError(f"{where}: a config must be a YAML mapping")
+    return data
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and "name" not in v:
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def load_raw(source: str | None) -> dict:
+    """A preset name or a YAML path -> raw dict, following ``base: <preset>`` chains."""
+    source = source or DEFAULT_PRESET
+    path = Path(source)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise DivganError(f"config file not found: {source}")
+        data = _read_yaml(path.read_text(), str(path))
+    elif source in preset_names():
+        data = _read_yaml((preset_dir() / f"{source}.yaml").read_text(), f"preset {source}")
+    else:
+        raise DivganError(f"unknown preset or config file {source!r}; presets: {', '.join(preset_names())}")
+    base = data.pop("base", None)
+    return _deep_merge(load_raw(base), data) if base else data
+
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    if "=" not in item:
+        raise DivganError(f"--set expects key=value, got {item!r}")
+    key, value = item.split("=", 1)
+    try:
+        parsed = yaml.safe_load(value) if value else ""
+    except yaml.YAMLError:
+        parsed = value
+    return key.strip().split("."), parsed
+
+
+def apply_overrides(raw: dict, overrides: list[str] | None) -> dict:
+    raw = copy.deepcopy(raw)
+    for item in overrides or []:
+        keys, value = parse_override(item)
+        node = raw
+        for k in keys[:-1]:
+            if not isinstance(node.setdefault(k, {}), dict):
+                raise DivganError(f"--set {item}: '{k}' is not a section")
+            node = node[k]
+        node[keys[-1]] = value
+    return raw
+
+
+def validate(raw: dict) -> Config:
+    try:
+        return Config(**raw)
+    except ValidationError as e:
+        raise DivganError(format_error(e)) from None
+    except TypeError as e:
+        raise DivganError(f"config error: {e}") from None
+
+
+def load_config(source: str | Config | dict | None = None, overrides: list[str] | None = None) -> Config:
+    """Preset name, YAML path, dict or Config, plus ``key=value`` overrides -> validated Config."""
+    if isinstance(source, Config):
+        raw = source.to_dict()
+    elif isinstance(source, dict):
+        raw = copy.deepcopy(source)
+        base = raw.pop("base", None)
+        raw = _deep_merge(load_raw(base), raw) if base else raw
+    else:
+        raw = load_raw(source)
+    return validate(apply_overrides(raw, overrides))
+
+
+def preset_descriptions() -> dict[str, str]:
+    return {name: load_raw(name).get("description", "") for name in preset_names()}

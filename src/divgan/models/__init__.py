@@ -1,0 +1,71 @@
+"""Generators and discriminators, registered by name; each is an ``nn.Module`` with a ``Params`` model.
+
+Conventions every model follows:
+- a generator maps z ~ N(0, I) of shape (B, latent_dim) to samples of shape (B, *data_shape);
+- a discriminator is ``body`` (x -> features of shape (B, feature_dim)) then ``head`` (features ->
+  one logit / critic value); ``forward(x)`` returns shape (B,). Tricks that act on features
+  (feature matching, minibatch discrimination) use this split, so they work with every model.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..registry import Registry
+
+GENERATORS: Registry = Registry("generator")
+DISCRIMINATORS: Registry = Registry("discriminator")
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": lambda: nn.LeakyReLU(0.2),
+    "elu": nn.ELU,
+    "tanh": nn.Tanh,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "sigmoid": nn.Sigmoid,
+    "none": nn.Identity,
+}
+
+
+def activation(name: str) -> nn.Module:
+    return ACTIVATIONS[name]()
+
+
+class Discriminator(nn.Module):
+    """Base: subclasses set ``self.body`` and ``self.feature_dim``; the head is a linear layer."""
+
+    body: nn.Module
+    feature_dim: int
+
+    def make_head(self) -> None:
+        self.head = nn.Linear(self.feature_dim, 1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor, with_features: bool = False):
+        h = self.body(x)
+        out = self.head(h).reshape(-1)
+        return (out, h) if with_features else out
+
+
+def _split(section: dict):
+    return section["name"], {k: v for k, v in section.items() if k != "name"}
+
+
+def build_generator(section: dict, data_shape: tuple[int, ...]) -> nn.Module:
+    name, kw = _split(section)
+    cls = GENERATORS[name]
+    return cls(cls.Params(**kw), data_shape)
+
+
+def build_discriminator(section: dict, data_shape: tuple[int, ...]) -> Discriminator:
+    name, kw = _split(section)
+    cls = DISCRIMINATORS[name]
+    return cls(cls.Params(**kw), data_shape)
+
+
+from ..plugins import import_all  # noqa: E402
+
+import_all(__name__, __path__)

@@ -1,0 +1,1 @@
+"""Training: the GAN algorithm (trainer), run directories, checkpoints, distributed set-up."""

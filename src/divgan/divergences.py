@@ -64,6 +64,9 @@ class FDivergence:
     name: str = ""
     label: str = ""
     domain: str = "R"  # the domain of f*, in words
+    # f is convex on all of R (not only u > 0): f*(t) is then sup over u ∈ R, as in the f-GAN table.
+    # For Pearson this matters: over u ≥ 0 only, f*(t) would be −1 for t < −2, not t²/4 + t.
+    f_on_reals: bool = False
 
     def f(self, u: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -148,6 +151,7 @@ class ReverseKL(FDivergence):
 @_register
 class Pearson(FDivergence):
     name, label = "pearson", "Pearson χ² ∫(p−q)²/q"
+    f_on_reals = True
 
     def f(self, u):
         return (u - 1.0) ** 2
@@ -225,6 +229,9 @@ class Jeffrey(FDivergence):
     def activation(self, v):
         return v
 
+    def conj_activation(self, v):
+        return self.conjugate(v.clamp(max=_EXP_MAX))  # f*(t) ~ e^(t−1) for large t, clamped like KL's
+
 
 @_register
 class JensenShannon(FDivergence):
@@ -275,6 +282,7 @@ class GAN(FDivergence):
 @_register
 class TotalVariation(FDivergence):
     name, label, domain = "tv", "total variation ½∫|p−q|", "|t| ≤ ½"
+    f_on_reals = True
 
     def f(self, u):
         return 0.5 * torch.abs(u - 1.0)

@@ -9,7 +9,7 @@ import yaml
 
 from .config import Config, load_config, validate
 from .errors import DivganError
-from .train import checkpoint
+from .train import checkpoint, distributed
 from .train.rundir import RunDir
 from .train.trainer import Trainer
 
@@ -40,12 +40,26 @@ def train(config: str | dict | Config | None = None, out: str | Path | None = No
     ``save=False``."""
     cfg = load_config(config, overrides)
     trainer = Trainer(cfg, None, log=log)  # build first: a bad config never creates a folder
-    if save and trainer.dist.is_main:
-        trainer.run = RunDir.create(Path(out) if out else default_out(config), cfg.to_yaml(), force=force)
-    elif save:
-        trainer.run = RunDir(Path(out) if out else default_out(config))
+    if save:
+        trainer.run = _create_run(Path(out) if out else default_out(config), cfg, force, trainer.dist.is_main)
     summary = trainer.fit()
     return Run(trainer.run.path if trainer.run else None, cfg, summary, trainer)
+
+
+def _create_run(path: Path, cfg: Config, force: bool, is_main: bool) -> RunDir:
+    """Rank 0 creates the run directory; under torchrun every rank gets its path, or its error."""
+    made = error = None
+    if is_main:
+        try:
+            made = RunDir.create(path, cfg.to_yaml(), force=force).path
+        except DivganError as e:
+            error = str(e)
+        except OSError as e:
+            error = f"cannot create run directory {path}: {e.strerror or e}"
+    made, error = distributed.broadcast_object((made, error))
+    if error:
+        raise DivganError(error)
+    return RunDir(made)
 
 
 def read_run_config(path: Path, overrides: list[str] | None = None) -> Config:
@@ -63,7 +77,7 @@ def resume(path: str | Path, overrides: list[str] | None = None, log=None) -> Ru
     run = RunDir.open(Path(path))
     trainer = Trainer(cfg, run, log=log)
     trainer.resume()
-    if overrides:
+    if overrides and trainer.dist.is_main:
         from .train.rundir import atomic_write_text
 
         atomic_write_text(run.config, cfg.to_yaml())

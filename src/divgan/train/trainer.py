@@ -29,7 +29,7 @@ from ..metrics import METRICS, metrics_for
 from ..models import build_discriminator, build_generator
 from ..objectives import build_objective
 from ..tricks import Tricks
-from . import checkpoint
+from . import checkpoint, distributed
 from .distributed import DistInfo
 from .rundir import RunDir
 
@@ -57,8 +57,12 @@ class Trainer:
         self.cfg, self.run = cfg, run
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.dist = DistInfo.from_env()
-        self.device = resolve_device(cfg.train.device)
-        torch.manual_seed(cfg.seed * 1009 + self.dist.rank)
+        if not self.dist.is_main:
+            self.log = lambda msg: None
+        if cfg.train.reuse_fake and cfg.train.d_steps != 1:
+            raise DivganError("train.reuse_fake=true needs train.d_steps=1 (only then may the generator step reuse the discriminator step's fakes)")
+        self.device = distributed.setup(self.dist, resolve_device(cfg.train.device))
+        torch.manual_seed(cfg.seed * 1009)  # the same initial weights on every rank
         self.gen = torch.Generator().manual_seed(cfg.seed * 1000003 + self.dist.rank)  # data and noise
         self.data = build_dataset(cfg.data, rank=self.dist.rank, world_size=self.dist.world_size, seed=cfg.seed)
         self.G = build_generator(cfg.generator, self.data.shape).to(self.device)
@@ -67,6 +71,10 @@ class Trainer:
         self.tricks = Tricks(cfg.tricks, self)
         self.tricks.setup(self)
         self.D.to(self.device)
+        if self.dist.enabled:
+            torch.manual_seed(cfg.seed * 1009 + 1 + self.dist.rank)  # per-rank dropout and trick noise
+        self.G_train, self.D_train = self._training_modules()
+        self._fake: torch.Tensor | None = None  # the D step's fakes, kept for the G step (train.reuse_fake)
         self.opt_g = self._optimizer(self.G, cfg.optim.lr_g)
         self.opt_d = self._optimizer(self.D, cfg.optim.lr_d)
         self.bf16 = cfg.train.precision == "bf16" or (cfg.train.precision == "auto" and self.data.kind == "image")
@@ -80,10 +88,19 @@ class Trainer:
         self.evals_since_best = 0
         self.lr_scale = 1.0
         self.rollbacks = 0
-        self.stop_signal: int | None = None
+        self.stop_signal: int | None = None  # a signal this process received
+        self.stopping = False  # a signal reached some rank: every rank stops after this step
         self.elapsed = 0.0
 
     # ------------------------------------------------------------------ building blocks
+    def _training_modules(self) -> tuple[torch.nn.Module, torch.nn.Module]:
+        """G and D as the training step calls them: in DDP under torchrun, compiled if asked.
+        ``self.G`` / ``self.D`` stay the plain modules (state, sampling, tricks, the G step's D)."""
+        mods = [distributed.wrap(m, self.device) for m in (self.G, self.D)]
+        if self.cfg.train.compile:
+            mods = [torch.compile(m) for m in mods]
+        return mods[0], mods[1]
+
     def _optimizer(self, model: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
         o = self.cfg.optim
         if o.name == "sgd":
@@ -110,9 +127,14 @@ class Trainer:
     # ------------------------------------------------------------------ the algorithm
     def d_step(self) -> tuple[torch.Tensor, torch.Tensor]:
         real = self.real_batch()
-        with torch.no_grad(), self.autocast():
-            fake = self.G(self.noise(real.shape[0]))
-        d_real, d_fake = self.discriminate(self.D, real), self.discriminate(self.D, fake)
+        if self.cfg.train.reuse_fake:  # one generator forward serves both steps
+            with self.autocast():
+                self._fake = self.G_train(self.noise(real.shape[0]))
+            fake = self._fake.detach()
+        else:
+            with torch.no_grad(), self.autocast():
+                fake = self.G_train(self.noise(real.shape[0]))
+        d_real, d_fake = self.discriminate(self.D_train, real), self.discriminate(self.D_train, fake)
         adv = self.objective.d_loss(d_real, d_fake, self.tricks.real_target)
         loss = self.tricks.d_loss(self, adv)
         self.opt_d.zero_grad(set_to_none=True)
@@ -121,9 +143,11 @@ class Trainer:
         return loss.detach(), self.objective.value(d_real, d_fake).detach()
 
     def g_step(self) -> torch.Tensor:
-        with self.autocast():
-            fake = self.G(self.noise(self.cfg.train.batch_size))
-        critic = self.tricks.critic(self)
+        fake, self._fake = self._fake, None
+        if fake is None:
+            with self.autocast():
+                fake = self.G_train(self.noise(self.cfg.train.batch_size))
+        critic = self.tricks.critic(self)  # a plain module: DDP must not wait for D's gradients here
         self.D.requires_grad_(False)  # no gradients for D's weights in the generator update
         try:
             out, feats = self.discriminate(critic, fake, with_features=True)
@@ -143,7 +167,9 @@ class Trainer:
         g_loss = self.g_step()
         self.tricks.after_step(self)
         self.step += 1
-        d, g, v = torch.stack([d_loss, g_loss, value]).tolist()
+        flags = d_loss.new_tensor(float(self.stop_signal is not None))
+        d, g, v, stop = distributed.all_reduce_mean(torch.stack([d_loss, g_loss, value, flags]).float()).tolist()
+        self.stopping = stop > 0  # agreed by every rank
         if not all(map(_finite, (d, g, v))):
             self.on_nan(f"losses became non-finite at step {self.step} (d_loss={d}, g_loss={g})")
             return
@@ -181,6 +207,7 @@ class Trainer:
         return sum(ys) / len(ys) if ys else None
 
     def evaluate(self) -> dict:
+        distributed.sync_buffers(self.G, self.D)  # every rank evaluates the same model
         samples = self.sample(self.cfg.eval.n_samples)
         row = {"step": self.step, "d_loss": self.recent("d_loss"), "g_loss": self.recent("g_loss"), "value": self.recent("value")}
         for name in self.metric_names:
@@ -202,8 +229,7 @@ class Trainer:
         if better:
             self.best = {"metric": key, "value": row[key], "step": self.step}
             self.evals_since_best = 0
-            if self.run and self.dist.is_main:
-                checkpoint.atomic_save({**self.state_dict(), "format": checkpoint.FORMAT}, self.run.checkpoints / "best.pt")
+            self.save_checkpoint(best=True)
         else:
             self.evals_since_best += 1
 
@@ -216,8 +242,7 @@ class Trainer:
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "tricks": self.tricks.state_dict(),
-            "data": self.data.state_dict(),
-            "rng": {"gen": self.gen.get_state(), "torch": torch.get_rng_state()},
+            "ranks": distributed.all_gather_object({"data": self.data.state_dict(), "rng": checkpoint.rng_state(self.gen)}),
             "losses": self.losses,
             "metrics_log": json.dumps(self.metrics_log),
             "snapshots": self.snapshots,
@@ -235,9 +260,9 @@ class Trainer:
         self.opt_g.load_state_dict(s["opt_g"])
         self.opt_d.load_state_dict(s["opt_d"])
         self.tricks.load_state_dict(s["tricks"])
-        self.data.load_state_dict(s["data"])
-        self.gen.set_state(s["rng"]["gen"])
-        torch.set_rng_state(s["rng"]["torch"])
+        mine = s["ranks"][min(self.dist.rank, len(s["ranks"]) - 1)]  # each rank its own data order and RNGs
+        self.data.load_state_dict(mine["data"])
+        checkpoint.set_rng_state(self.gen, mine["rng"])
         self.losses = {k: list(v) for k, v in s["losses"].items()}
         self.metrics_log = json.loads(s["metrics_log"])
         self.snapshots = list(s["snapshots"])
@@ -256,22 +281,40 @@ class Trainer:
     def weights_finite(self) -> bool:
         return all(torch.isfinite(p).all() for m in (self.G, self.D) for p in m.parameters())
 
-    def save_checkpoint(self) -> Path | None:
-        if not (self.run and self.dist.is_main):
+    def save_checkpoint(self, best: bool = False) -> Path | None:
+        """``checkpoints/step_N.pt`` (or ``best.pt``); every rank calls it, rank 0 writes. Non-finite
+        weights are never written: the divergence guard runs instead."""
+        if not self.run:
             return None
         if not self.weights_finite():
             self.on_nan(f"weights became non-finite at step {self.step}")
             return None
-        return checkpoint.save_step(self.state_dict(), self.run.checkpoints, self.step, self.cfg.train.keep_last)
+        distributed.sync_buffers(self.G, self.D)
+        state = self.state_dict()
+        if not self.dist.is_main:
+            return None
+        if best:
+            checkpoint.atomic_save({**state, "format": checkpoint.FORMAT}, self.run.checkpoints / "best.pt")
+            return self.run.checkpoints / "best.pt"
+        return checkpoint.save_step(state, self.run.checkpoints, self.step, self.cfg.train.keep_last)
 
     def resume(self) -> Path:
+        """Load the newest usable checkpoint; drop what came after it (metrics rows, damaged files)."""
         state, path = checkpoint.load_latest(self.run.checkpoints, warn=self.log)
+        ranks = len(state.get("ranks", ()))
+        if ranks != self.dist.world_size:
+            raise DivganError(f"checkpoint {path} was written by {ranks} process(es); resume with the same number "
+                              f"(torchrun --nproc_per_node={ranks} -m divgan train --resume ...)")
         try:
             self.load_state_dict(state)
         except (KeyError, RuntimeError, ValueError, TypeError) as e:
             raise DivganError(f"checkpoint {path} does not match this run's config ({str(e).splitlines()[0][:160]})") from None
-        rows = [r for r in self.run.read_metrics() if r.get("step", 0) <= self.step]
-        self.run.rewrite_metrics(rows)
+        distributed.barrier()  # every rank has read its checkpoint before rank 0 tidies the folder
+        if self.dist.is_main:
+            for moved in checkpoint.set_aside_newer(self.run.checkpoints, path):
+                self.log(f"warning: {moved.name} could not be loaded; kept as {moved.name}.damaged")
+            rows = [r for r in self.run.read_metrics() if r.get("step", 0) <= self.step]
+            self.run.rewrite_metrics(rows)
         return path
 
     def on_nan(self, why: str) -> None:
@@ -290,15 +333,19 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def fit(self) -> dict:
         t, e = self.cfg.train, self.cfg.eval
-        if self.run and self.step == 0 and self.dist.is_main:
-            self.save_checkpoint()  # step 0: a NaN rollback or a kill -9 always has somewhere to go
-        start = time.time() - self.elapsed
         handlers = _catch_signals(self)
+        try:
+            if self.run and self.step == 0:
+                self.save_checkpoint()  # step 0: a NaN rollback or a kill -9 always has somewhere to go
+        except BaseException:
+            _restore_signals(handlers)
+            raise
+        start = time.time() - self.elapsed
         bar = tqdm(total=t.steps, initial=self.step, disable=not (t.progress and self.dist.is_main), dynamic_ncols=True,
                    desc="train", unit="step", file=sys.stderr, mininterval=0.5)
         stopped_early = False
         try:
-            while self.step < t.steps and self.stop_signal is None:
+            while self.step < t.steps and not self.stopping:
                 self.train_step()
                 bar.update(self.step - bar.n)
                 if self.step % 50 == 0:
@@ -316,9 +363,9 @@ class Trainer:
         finally:
             bar.close()
             _restore_signals(handlers)
-        if self.stop_signal is not None:
+        if self.stopping:
             self.save_checkpoint()
-            return {"interrupted": True, "signal": self.stop_signal, "step": self.step}
+            return {"interrupted": True, "signal": self.stop_signal or int(signal.SIGTERM), "step": self.step}
         if stopped_early:
             self.save_checkpoint()
         return self.finish(stopped_early)

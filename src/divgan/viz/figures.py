@@ -7,11 +7,18 @@ from . import curves, grids, toy
 
 
 def on_evaluate(trainer, samples) -> None:
-    """At each evaluation: a toy snapshot (2-D) or a fixed-noise sample grid (images)."""
+    """At each evaluation: a toy snapshot and density panels (2-D) or a fixed-noise sample grid
+    (images); the row to TensorBoard (if on); report.html rewritten."""
     if trainer.data.kind == "toy" and trainer.data.dim == 2:
         trainer.snapshots.append(toy.snapshot(trainer))
+        toy.plot_density_panels(trainer.data, _spread(trainer.snapshots, trainer.cfg.eval.snapshots), trainer.run.samples / "density.png")
     elif trainer.data.kind == "image":
         grids.save_grid(trainer.sample(len(trainer.fixed_z), z=trainer.fixed_z), trainer.run.samples / f"step_{trainer.step:08d}.png")
+    from ..train import tensorboard
+    from . import report
+
+    tensorboard.log_row(trainer, trainer.metrics_log[-1])  # beside metrics.jsonl, if train.tensorboard
+    report.write_report(trainer.run.path, trainer)  # the page follows the run while it trains
 
 
 def _spread(items: list, k: int) -> list:
@@ -33,7 +40,9 @@ def on_finish(trainer) -> dict[str, str]:
     elif data.kind == "image":
         out["grid"] = grids.save_grid(trainer.sample(len(trainer.fixed_z), z=trainer.fixed_z), run.samples / "final.png")
     out["curves"] = curves.plot_curves(trainer.losses, trainer.metrics_log, run.samples / "curves.png")
+    from ..train import tensorboard
     from . import report
 
-    out["report"] = report.write_report(run.path)
+    tensorboard.close(trainer)
+    out["report"] = report.write_report(run.path, trainer, finished=True)
     return {k: str(Path(v).relative_to(run.path)) for k, v in out.items()}

@@ -1,4 +1,10 @@
-"""``report.html``: one self-contained page per run (images embedded as data URIs, no network)."""
+"""``report.html``: one self-contained page per run (images embedded as data URIs, no network).
+
+Written at every evaluation while a run trains and again when it ends (``viz.figures``), and
+rewritten from the run directory alone by ``divgan report RUN_DIR``. It shows the run's status, the
+latest metrics beside their values on real data (the reference), metric and loss curves, the final
+figures, samples over training (image grids, or the toy density/discriminator panels), latent walks,
+links to the checkpoints and the resolved config."""
 from __future__ import annotations
 
 import base64
@@ -6,33 +12,161 @@ import html
 import json
 from pathlib import Path
 
+import torch
+import yaml
+
 from ..train.rundir import RunDir, atomic_write_text
+from .figures import _spread
+from .svg import line_chart
+
+LOSS_KEYS = ("d_loss", "g_loss", "value")
+NOT_CURVES = ("step", "time", "modes_total")
+MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+FIRST = ("density", "final", "samples_1d", "curves")  # the main figures, shown in this order
+MAX_STEPS_SHOWN = 12
+REFERENCE_FILE = "reference.json"
+
+STYLE = """body{font-family:sans-serif;max-width:1200px;margin:1.5em auto;padding:0 1em;color:#222}
+img{max-width:100%;image-rendering:pixelated} figure{display:inline-block;margin:.4em;vertical-align:top}
+figcaption{font-size:.85em;color:#555;text-align:center} table{border-collapse:collapse;margin:.5em 0}
+td,th{border:1px solid #ccc;padding:2px 8px;text-align:left} th{background:#f3f3f3}
+pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:.85em} .status{color:#555}
+.strip figure img{width:160px} .charts svg{margin:.3em;border:1px solid #eee}"""
 
 
-def _img(path: Path) -> str:
-    data = base64.b64encode(path.read_bytes()).decode()
-    return f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(path.name)}"><figcaption>{html.escape(path.name)}</figcaption></figure>'
+def data_uri(path: Path) -> str:
+    """A file as a data: URI (so the page works when moved or opened offline)."""
+    path = Path(path)
+    return f"data:{MIME.get(path.suffix.lower(), 'application/octet-stream')};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
-def write_report(path: Path) -> Path:
+def figure(path: Path, caption: str) -> str:
+    return (f'<figure><img src="{data_uri(path)}" alt="{html.escape(caption)}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return html.escape(str(v)) if v is not None else "–"
+
+
+def metric_series(rows: list[dict]) -> dict[str, list[tuple[float, float]]]:
+    """{metric: [(step, value), ...]} for every numeric key of metrics.jsonl rows."""
+    out: dict[str, list[tuple[float, float]]] = {}
+    for r in rows:
+        for k, v in r.items():
+            if k not in NOT_CURVES and isinstance(v, (int, float)) and not isinstance(v, bool) and "step" in r:
+                out.setdefault(k, []).append((r["step"], float(v)))
+    return out
+
+
+def reference_values(trainer, n: int | None = None) -> dict:
+    """Each evaluation metric of the run computed on real data instead of generator samples: the
+    value a perfect generator would get (e.g. modes 8/8, % high-quality ≈ 98.9, KL ≈ 0 on the ring).
+
+    Only for toy data, whose sampling is stateless and cheap; uses its own random numbers so the
+    training run is not perturbed."""
+    from ..metrics import METRICS
+
+    if trainer.data.kind != "toy":
+        return {}
+    with torch.random.fork_rng(devices=[]):
+        real = trainer.data.sample(n or trainer.cfg.eval.n_samples, torch.Generator().manual_seed(2**31 - 1))
+        ref: dict = {}
+        for name in trainer.metric_names:
+            ref.update(METRICS[name](trainer, real))
+    return {k: v for k, v in ref.items() if isinstance(v, (int, float))}
+
+
+def _load_reference(run: RunDir, trainer) -> dict:
+    path = run.path / REFERENCE_FILE
+    if path.exists():
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:
+            pass
+    if trainer is None:
+        return {}
+    ref = reference_values(trainer)
+    if ref:
+        atomic_write_text(path, json.dumps(ref, indent=1) + "\n")
+    return ref
+
+
+def _metrics_table(latest: dict, reference: dict, best: dict | None) -> str:
+    rows = []
+    for k, v in latest.items():
+        if k in ("step", "modes_total"):
+            continue
+        shown = f"{fmt(v)} / {latest['modes_total']}" if k == "modes" and "modes_total" in latest else fmt(v)
+        ref = reference.get(k)
+        ref_shown = f"{fmt(ref)} / {latest.get('modes_total', '?')}" if k == "modes" and ref is not None else fmt(ref) if ref is not None else ""
+        rows.append(f"<tr><td>{html.escape(k)}</td><td>{shown}</td><td>{ref_shown}</td></tr>")
+    head = "<tr><th>metric</th><th>value</th><th>real data (reference)</th></tr>"
+    best_line = (f"<p>Best {html.escape(str(best['metric']))}: {fmt(best['value'])} at step {best['step']} "
+                 f"(checkpoints/best.pt)</p>" if best else "")
+    return f"<table>{head}{''.join(rows)}</table>{best_line}"
+
+
+def _charts(rows: list[dict], reference: dict) -> str:
+    series = metric_series(rows)
+    losses = {k: series.pop(k) for k in LOSS_KEYS if k in series}
+    charts = [line_chart(losses, "losses (mean of the last 100 steps)")] if losses else []
+    charts += [line_chart({k: pts}, k, reference=reference.get(k)) for k, pts in sorted(series.items())]
+    note = "<p class=status>Dashed line: the metric on real data.</p>" if reference else ""
+    return f'<div class="charts">{"".join(charts)}</div>{note}'
+
+
+def _status(cfg: dict, rows: list[dict], summary: dict, trainer, finished: bool) -> str:
+    total = (cfg.get("train") or {}).get("steps", "?")
+    step = rows[-1]["step"] if rows else 0
+    if finished and trainer is not None:
+        return f"finished: {trainer.step} steps in {trainer.elapsed:.1f} s"
+    if summary and summary.get("steps", -1) >= step:
+        extra = " (stopped early)" if summary.get("stopped_early") else ""
+        return f"finished: {summary['steps']} steps in {summary.get('seconds', 0):.1f} s{extra}"
+    return f"in progress: evaluated at step {step} of {total} (this page is rewritten at every evaluation)"
+
+
+def write_report(path: Path, trainer=None, finished: bool = False) -> Path:
+    """(Re)write ``report.html`` of the run in ``path``. ``trainer`` (optional, while training) lets the
+    reference values be computed the first time; ``finished`` marks the call at the end of training
+    (before summary.json exists)."""
     run = RunDir(path)
     summary = json.loads(run.summary.read_text()) if run.summary.exists() else {}
-    final = summary.get("final", {})
-    rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{v:.4g}</td></tr>" if isinstance(v, float) else
-                   f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>" for k, v in final.items())
-    images = sorted(run.samples.glob("*.png")) if run.samples.is_dir() else []
-    main = [p for p in images if not p.name.startswith("step_")]
+    config_text = run.config.read_text() if run.config.exists() else ""
+    try:
+        cfg = yaml.safe_load(config_text) or {}
+    except yaml.YAMLError:
+        cfg = {}
+    rows = run.read_metrics()
+    latest = rows[-1] if rows else summary.get("final", {})
+    reference = _load_reference(run, trainer)
+    images = sorted(p for p in run.samples.iterdir() if p.suffix.lower() in MIME) if run.samples.is_dir() else []
     steps = [p for p in images if p.name.startswith("step_")]
+    walks = [p for p in images if p not in steps and ("walk" in p.name or "interp" in p.name)]
+    main = sorted((p for p in images if p not in steps and p not in walks),
+                  key=lambda p: (FIRST.index(p.stem) if p.stem in FIRST else len(FIRST), p.name))
     ckpts = sorted(run.checkpoints.glob("*.pt")) if run.checkpoints.is_dir() else []
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>divgan run {html.escape(run.path.name)}</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}} img{{max-width:100%}} figure{{display:inline-block;margin:.5em}}
-table{{border-collapse:collapse}} td{{border:1px solid #ccc;padding:2px 8px}} pre{{background:#f6f6f6;padding:1em;overflow:auto}}</style></head>
-<body><h1>divgan run: {html.escape(run.path.name)}</h1>
-<h2>Final metrics</h2><table>{rows}</table>
-<h2>Figures</h2>{''.join(_img(p) for p in main)}
-<h2>Samples over training</h2>{''.join(_img(p) for p in steps[-8:])}
-<h2>Checkpoints</h2><ul>{''.join(f'<li><a href="checkpoints/{html.escape(p.name)}">{html.escape(p.name)}</a></li>' for p in ckpts)}</ul>
-<h2>Config</h2><pre>{html.escape(run.config.read_text() if run.config.exists() else '')}</pre>
-</body></html>"""
+    parts = [f"<h1>divgan run: {html.escape(run.path.name)}</h1>",
+             f"<p>{html.escape(str(cfg.get('description') or ''))}</p><p class=status>{html.escape(_status(cfg, rows, summary, trainer, finished))}</p>",
+             f"<h2>Metrics at step {latest.get('step', '–')}</h2>", _metrics_table(latest, reference, summary.get("best")),
+             "<h2>Curves</h2>", _charts(rows, reference)]
+    if main:
+        parts += ["<h2>Figures</h2>", "".join(figure(p, p.stem.replace("_", " ")) for p in main)]
+    if steps:
+        parts += ["<h2>Samples over training (fixed noise)</h2>", '<div class="strip">',
+                  "".join(figure(p, f"step {int(p.stem.split('_')[1])}") for p in _spread(steps, MAX_STEPS_SHOWN)), "</div>"]
+    if walks:
+        parts += ["<h2>Latent walks</h2>", "".join(figure(p, p.stem.replace("_", " ")) for p in walks)]
+    links = "".join(f'<li><a href="checkpoints/{html.escape(p.name)}">{html.escape(p.name)}</a> ({p.stat().st_size / 1e6:.2f} MB)</li>' for p in ckpts)
+    parts += ["<h2>Checkpoints</h2>", f"<ul>{links}</ul>" if ckpts else "<p>none yet</p>",
+              f"<p class=status>Sample: <code>divgan sample {html.escape(str(run.path))} --n 64 --out samples.png</code></p>"]
+    if (run.path / "tensorboard").is_dir():
+        parts.append(f"<p class=status>TensorBoard: <code>tensorboard --logdir {html.escape(str(run.path / 'tensorboard'))}</code></p>")
+    parts += ["<h2>Config</h2>", f"<pre>{html.escape(config_text)}</pre>"]
+    page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>divgan run {html.escape(run.path.name)}</title>'
+            f'<link rel="icon" href="data:,"><style>{STYLE}</style></head><body>{"".join(parts)}</body></html>')
     atomic_write_text(run.report, page)
     return run.report

@@ -1,0 +1,96 @@
+"""DCGAN (Radford, Metz & Chintala 2016): all-convolutional generator and discriminator.
+
+Generator: z projected to a ``base``×``base`` map (a transposed convolution, the paper's "project
+and reshape"), then stride-2 transposed convolutions that double the size, batch norm and ReLU on
+every hidden layer, tanh output. Discriminator: the mirror, stride-2 convolutions with LeakyReLU(0.2),
+batch norm on every layer but the first; its features are the last feature map, flattened.
+Weights are drawn from N(0, 0.02) (batch-norm scales from N(1, 0.02)). Any channel count and any
+size ``base·2^k`` with base in 4..7 works: 28 (7·4), 32, 64, 8, 16, 96 (6·16).
+"""
+from __future__ import annotations
+
+from torch import nn
+
+from ..errors import DivganError
+from ..params import Params
+from . import DISCRIMINATORS, GENERATORS, Discriminator
+
+
+def dcgan_plan(size: int) -> tuple[int, int]:
+    """(base, number of ×2 steps) with size = base·2^steps, 4 ≤ base ≤ 7 (28 -> (7, 2), 64 -> (4, 4))."""
+    base, steps = size, 0
+    while base % 2 == 0 and base // 2 >= 4:
+        base, steps = base // 2, steps + 1
+    if base > 7 or steps == 0:
+        raise DivganError(f"DCGAN needs an image size base·2^k with base 4..7 and k ≥ 1 (8, 16, 28, 32, 64, ...); got {size}")
+    return base, steps
+
+
+def _check_square(data_shape) -> tuple[int, int]:
+    if len(data_shape) != 3 or data_shape[1] != data_shape[2]:
+        raise DivganError(f"DCGAN needs square images C×H×H; the data has shape {tuple(data_shape)}")
+    return data_shape[0], data_shape[1]
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """Radford et al.'s initialisation: conv weights N(0, 0.02); batch-norm scales N(1, 0.02), biases 0."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+
+@GENERATORS.register("dcgan")
+class DCGANGenerator(nn.Module):
+    """z (B, latent_dim) -> image (B, C, S, S) in [-1, 1]."""
+
+    class Params(Params):
+        latent_dim: int = 100
+        width: int = 64  # feature maps of the last hidden layer; doubled at each coarser layer
+        max_width: int = 1024
+
+    def __init__(self, p: "DCGANGenerator.Params", data_shape):
+        super().__init__()
+        channels, size = _check_square(data_shape)
+        base, steps = dcgan_plan(size)
+        self.latent_dim = p.latent_dim
+        widths = [min(p.width * 2 ** i, p.max_width) for i in reversed(range(steps))]  # coarse -> fine
+        layers: list[nn.Module] = [nn.ConvTranspose2d(p.latent_dim, widths[0], base, 1, 0, bias=False),
+                                   nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
+        for a, b in zip(widths[:-1], widths[1:]):
+            layers += [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        dcgan_init(self)
+
+    def forward(self, z):
+        return self.net(z.reshape(z.shape[0], -1, 1, 1))
+
+
+@DISCRIMINATORS.register("dcgan")
+class DCGANDiscriminator(Discriminator):
+    """image (B, C, S, S) -> stride-2 convolutions down to base×base -> features -> one logit."""
+
+    class Params(Params):
+        width: int = 64  # feature maps of the first layer; doubled at each layer
+        max_width: int = 1024
+        dropout: float = 0.0
+
+    def __init__(self, p: "DCGANDiscriminator.Params", data_shape):
+        super().__init__()
+        channels, size = _check_square(data_shape)
+        base, steps = dcgan_plan(size)
+        widths = [min(p.width * 2 ** i, p.max_width) for i in range(steps)]
+        layers: list[nn.Module] = [nn.Conv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        for a, b in zip(widths[:-1], widths[1:]):
+            layers += [nn.Conv2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.LeakyReLU(0.2, True)]
+        if p.dropout > 0:
+            layers.append(nn.Dropout(p.dropout))
+        self.body = nn.Sequential(*layers, nn.Flatten())
+        self.feature_dim = widths[-1] * base * base
+        self.make_head()
+        dcgan_init(self)

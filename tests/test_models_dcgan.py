@@ -1,0 +1,47 @@
+"""DCGAN generator/discriminator: shapes for every supported size, channel counts, the init."""
+import pytest
+import torch
+
+from divgan.errors import DivganError
+from divgan.models import build_discriminator, build_generator
+from divgan.models.dcgan import dcgan_plan
+
+
+@pytest.mark.parametrize("size,plan", [(8, (4, 1)), (16, (4, 2)), (28, (7, 2)), (32, (4, 3)), (64, (4, 4)), (96, (6, 4))])
+def test_plan(size, plan):
+    assert dcgan_plan(size) == plan
+
+
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32), (3, 64, 64), (1, 16, 16), (4, 8, 8)])
+def test_shapes(shape):
+    torch.manual_seed(0)
+    G = build_generator({"name": "dcgan", "latent_dim": 16, "width": 8}, shape)
+    D = build_discriminator({"name": "dcgan", "width": 8}, shape)
+    x = G(torch.randn(5, 16))
+    assert x.shape == (5, *shape)
+    assert x.abs().max() <= 1.0  # tanh output
+    out, feats = D(x, with_features=True)
+    assert out.shape == (5,)
+    assert feats.shape == (5, D.feature_dim)
+
+
+def test_init_is_normal_002():
+    torch.manual_seed(0)
+    G = build_generator({"name": "dcgan", "width": 64}, (3, 32, 32))
+    w = torch.cat([m.weight.flatten() for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)])
+    assert abs(w.std().item() - 0.02) < 0.001 and abs(w.mean().item()) < 0.001
+    bn = torch.cat([m.weight.flatten() for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d)])
+    assert abs(bn.mean().item() - 1.0) < 0.01
+
+
+@pytest.mark.parametrize("shape", [(1, 30, 30), (1, 28, 32), (2,)])
+def test_bad_shapes_are_clear_errors(shape):
+    with pytest.raises(DivganError):
+        build_generator({"name": "dcgan"}, shape)
+
+
+def test_gradients_reach_every_layer():
+    G = build_generator({"name": "dcgan", "latent_dim": 8, "width": 4}, (1, 28, 28))
+    D = build_discriminator({"name": "dcgan", "width": 4}, (1, 28, 28))
+    D(G(torch.randn(4, 8))).sum().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in [*G.parameters(), *D.parameters()])

@@ -14,6 +14,10 @@ import torch
 import divgan
 from divgan.train import checkpoint
 
+# Tiny models: one thread is fastest, and on a busy machine extra OpenMP threads spin for ages.
+torch.set_num_threads(1)
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
 # A toy run that takes well under a second per 10 steps: 1-D mixture (no density figure), dropout in
 # D and historical averaging (global RNG and trick state must both survive a resume).
 TOY = [
@@ -71,7 +75,7 @@ def assert_same_run(a: Path, b: Path) -> None:
 def cli(*args: str, env: dict | None = None, **kw) -> subprocess.Popen:
     """``python -m divgan ARGS`` in a real subprocess (stdout and stderr piped)."""
     return subprocess.Popen([sys.executable, "-m", "divgan", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, **(env or {})}, **kw)
+                            text=True, env={**os.environ, **ONE_THREAD, **(env or {})}, **kw)
 
 
 def set_args(overrides: list[str]) -> list[str]:

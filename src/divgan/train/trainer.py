@@ -346,8 +346,11 @@ class Trainer:
         stopped_early = False
         try:
             while self.step < t.steps and not self.stopping:
+                before = self.step
                 self.train_step()
                 bar.update(self.step - bar.n)
+                if self.step <= before:  # the divergence guard rolled back: nothing new to evaluate or save
+                    continue
                 if self.step % 50 == 0:
                     bar.set_postfix(d=f"{self.recent('d_loss', 50):.3f}", g=f"{self.recent('g_loss', 50):.3f}", refresh=False)
                 self.elapsed = time.time() - start

@@ -41,14 +41,19 @@ class Train:
     @staticmethod
     def run(args) -> int:
         import divgan
+        from ..train import distributed
 
         if args.resume:
             if args.config:
                 print("divgan: error: --resume takes its config from the run; pass changes with --set", file=sys.stderr)
                 return 2
-            run = divgan.resume(args.resume, args.overrides)
-        else:
-            run = divgan.train(args.config, out=args.out, overrides=args.overrides, force=args.force)
+        try:  # under torchrun every process runs this; the trainer joins the process group
+            if args.resume:
+                run = divgan.resume(args.resume, args.overrides)
+            else:
+                run = divgan.train(args.config, out=args.out, overrides=args.overrides, force=args.force)
+        finally:
+            distributed.shutdown()
         if run.trainer.dist.is_main:
             print_summary(run)
         if run.summary.get("interrupted"):

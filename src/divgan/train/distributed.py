@@ -75,9 +75,12 @@ def wrap(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
     """``module`` in DistributedDataParallel when running under torchrun, else itself."""
     if not active() or not any(p.requires_grad for p in module.parameters()):
         return module
+    import inspect
+
     from torch.nn.parallel import DistributedDataParallel as DDP
 
-    return DDP(module, device_ids=[device.index] if device.type == "cuda" else None, broadcast_buffers=False)
+    no_sync = "forward_sync_buffers" if "forward_sync_buffers" in inspect.signature(DDP).parameters else "broadcast_buffers"
+    return DDP(module, device_ids=[device.index] if device.type == "cuda" else None, **{no_sync: False})
 
 
 def all_reduce_mean(t: torch.Tensor) -> torch.Tensor:

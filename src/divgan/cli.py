@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:  # a path the user named cannot be written or read (disk full, permissions)
+        where = f": {e.filename}" if e.filename else ""
+        print(f"divgan: error: {e.strerror or e}{where}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

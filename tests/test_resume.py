@@ -3,6 +3,7 @@ state, RNGs, metrics); SIGINT / SIGTERM stop cleanly with a resumable checkpoint
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pytest
 import torch
@@ -58,3 +59,22 @@ def test_signal_finishes_step_checkpoints_and_resumes(tmp_path, sig):
     divgan.resume(out, [f"train.steps={stopped + 3}"], log=lambda m: None)
     train(tmp_path / "ref", stopped + 3, "train.checkpoint_every=100000", "eval.every=100000")
     assert_same_run(tmp_path / "ref", out)
+
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DCGAN = ["generator.width=8", "discriminator.width=8", "generator.latent_dim=16", "train.batch_size=16",
+         "data.limit=48", f"data.root={SHARED_DATA}", "data.download=false", "train.checkpoint_every=2",
+         "eval.every=2", "eval.n_samples=32", "eval.grid_size=4", "train.progress=false", "train.device=cpu",
+         "tricks.historical_averaging.g=0.01", "tricks.historical_averaging.d=0.01"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED_DATA / "MNIST" / "raw").is_dir(), reason="needs the MNIST files")
+def test_mnist_dcgan_with_historical_averaging_resumes_bitwise(tmp_path):
+    quiet = {"log": lambda m: None}
+    # 48 images, batches of 16 drawn twice per step: the epoch order wraps several times
+    divgan.train("mnist-dcgan", out=tmp_path / "full", overrides=[*DCGAN, "train.steps=6"], **quiet)
+    divgan.train("mnist-dcgan", out=tmp_path / "half", overrides=[*DCGAN, "train.steps=4"], **quiet)
+    divgan.resume(tmp_path / "half", ["train.steps=6"], **quiet)
+    assert latest_state(tmp_path / "full")["tricks"]["historical_averaging"]["count"] == 7
+    assert_same_run(tmp_path / "full", tmp_path / "half")

@@ -1,0 +1,72 @@
+"""The GAN algorithm end to end: the run directory contract, determinism, and mode coverage."""
+import json
+
+import pytest
+import torch
+import yaml
+
+import divgan
+from conftest import TINY
+
+
+def quiet(*_):
+    pass
+
+
+def test_run_directory_contract(tiny_run):
+    assert (tiny_run / "config.yaml").is_file() and (tiny_run / "report.html").is_file()
+    cfg = yaml.safe_load((tiny_run / "config.yaml").read_text())
+    assert cfg["train"]["steps"] == 60 and cfg["generator"]["hidden"] == [32, 32]
+    rows = [json.loads(line) for line in (tiny_run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [30, 60]
+    assert {"modes", "high_quality", "kl_uniform", "d_loss", "g_loss"} <= set(rows[-1])
+    summary = json.loads((tiny_run / "summary.json").read_text())
+    assert summary["steps"] == 60 and summary["final"]["step"] == 60
+    assert (tiny_run / summary["figures"]["density"]).is_file()
+    assert (tiny_run / summary["figures"]["curves"]).is_file()
+    assert sorted(p.name for p in (tiny_run / "checkpoints").glob("step_*.pt"))[-1] == "step_00000060.pt"
+
+
+def test_same_seed_gives_identical_metrics_and_weights():
+    runs = [divgan.train("ring", save=False, overrides=TINY, log=quiet) for _ in range(2)]
+    assert runs[0].trainer.metrics_log == runs[1].trainer.metrics_log
+    for a, b in zip(runs[0].generator.parameters(), runs[1].generator.parameters()):
+        assert torch.equal(a, b)
+    other = divgan.train("ring", save=False, overrides=TINY + ["seed=1"], log=quiet)
+    assert other.trainer.losses != runs[0].trainer.losses
+
+
+def test_k_discriminator_steps_per_generator_step():
+    run = divgan.train("ring", save=False, overrides=TINY + ["train.steps=5", "train.d_steps=3"], log=quiet)
+    state = run.trainer.opt_d.state_dict()["state"]
+    assert int(state[0]["step"]) == 15 and int(run.trainer.opt_g.state_dict()["state"][0]["step"]) == 5
+
+
+def test_sgd_with_momentum_and_minimax_objective_train():
+    run = divgan.train("ring", save=False, overrides=TINY + ["optim.name=sgd", "optim.lr_g=0.01", "optim.lr_d=0.01", "objective.name=minimax"], log=quiet)
+    assert isinstance(run.trainer.opt_g, torch.optim.SGD) and run.trainer.opt_g.param_groups[0]["momentum"] == 0.9
+    assert all(map(lambda v: v == v, run.trainer.losses["g_loss"]))
+
+
+def test_python_api_load_returns_the_trained_generator(tiny_run):
+    G = divgan.load(tiny_run)
+    assert not G.training and G.latent_dim == 2
+    assert G(torch.zeros(3, 2)).shape == (3, 2)
+
+
+@pytest.mark.slow
+def test_default_run_covers_at_least_6_of_8_modes_with_seed_0():
+    run = divgan.train(None, save=False, overrides=["train.progress=false"], log=quiet)
+    assert run.config.train.steps == divgan.load_config().train.steps
+    assert run.summary["final"]["modes"] >= 6
+
+
+@pytest.mark.slow
+def test_long_ring_preset_covers_all_modes_on_3_of_5_seeds():
+    full = 0
+    for seed in range(5):
+        run = divgan.train("ring-long", save=False, overrides=[f"seed={seed}", "train.progress=false"], log=quiet)
+        full += run.summary["final"]["modes"] == 8
+        if full >= 3:
+            break
+    assert full >= 3

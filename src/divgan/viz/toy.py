@@ -29,15 +29,17 @@ def snapshot(trainer, n_points: int = 1000, grid: int = 120) -> dict:
     }
 
 
-def plot_density_panels(data, snapshots: list[dict], path: Path, title: str = "") -> Path:
-    """One panel per snapshot: D(x) heat map, real-density contours, generator samples."""
+def plot_density_panels(data, snapshots: list[dict], path: Path, title: str = "", titles: list[str] | None = None) -> Path:
+    """One panel per snapshot: D(x) heat map, real-density contours, generator samples
+    (panel titles: ``titles``, default "step N")."""
     n = len(snapshots)
     fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.4), squeeze=False)
     grid = snapshots[0]["d"].shape[0] if n else 120
     _, gx, gy, pts = toy_grid(data, grid)
     logp = data.log_prob(pts).reshape(grid, grid).numpy()
     lo, hi = float(gx.min()), float(gx.max())
-    for ax, snap in zip(axes[0], snapshots):
+    titles = titles or [f"step {snap['step']}" for snap in snapshots]
+    for ax, snap, panel_title in zip(axes[0], snapshots, titles):
         im = ax.imshow(snap["d"].numpy(), origin="lower", extent=(lo, hi, lo, hi), cmap="RdBu_r", vmin=0, vmax=1, alpha=0.75)
         ax.contour(gx.numpy(), gy.numpy(), np.exp(logp - logp.max()), levels=[0.01, 0.1, 0.5], colors="k", linewidths=0.6)
         s = snap["samples"].numpy()
@@ -47,7 +49,7 @@ def plot_density_panels(data, snapshots: list[dict], path: Path, title: str = ""
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"step {snap['step']}", fontsize=10)
+        ax.set_title(panel_title, fontsize=10)
     if n:
         fig.colorbar(im, ax=axes[0].tolist(), fraction=0.02, pad=0.01, label="D(x)")
     fig.suptitle(title or "samples (green) over the real density (contours) and D(x) (colour)", fontsize=10)

@@ -1,0 +1,82 @@
+"""``divgan lecture``: sections, missing/failed sections, the gallery, and --quick end to end."""
+from __future__ import annotations
+
+import pytest
+from browser_helpers import Browser, find_chromium
+from PIL import Image
+
+import divgan.lecture_sections  # noqa: F401  (registers the real sections before any patching)
+from divgan import lecture
+from divgan.cli import main
+from divgan.registry import Registry
+
+
+@pytest.fixture
+def sections(monkeypatch):
+    """A private section registry, so the tests do not touch the lecture's."""
+    reg = Registry("lecture section")
+    monkeypatch.setattr(lecture, "SECTIONS", reg)
+    return reg
+
+
+def big_png(path, size=900):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8)).save(path)
+    return path
+
+
+def test_sections_missing_failed_and_made(sections, tmp_path):
+    @lecture.section("made", "A figure")
+    def made(ctx):
+        assert ctx.quick
+        return [lecture.Figure(big_png(ctx.fig("noise")), "noise", "divgan nothing")]
+
+    @lecture.section("absent", "Needs a module", requires=("divgan.not_a_module:f", "divgan.lecture:no_such_function"))
+    def absent(ctx):
+        raise AssertionError("must not run")
+
+    @lecture.section("broken", "Raises")
+    def broken(ctx):
+        raise ValueError("bad section")
+
+    results = lecture.build(tmp_path / "out", quick=True, gallery=tmp_path / "gallery", log=lambda m: None)
+    by = {r.section.name: r for r in results}
+    assert [f.path.name for f in by["made"].figures] == ["noise.png"]
+    assert by["absent"].missing == ["divgan.not_a_module:f", "divgan.lecture:no_such_function"]
+    assert by["broken"].error == "ValueError: bad section"
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert 'src="figures/noise.png"' in page and "divgan nothing" in page
+    assert "needs divgan.not_a_module:f" in page and "failed (ValueError: bad section)" in page
+    # the gallery copy of a 2.4 MB noise image is shrunk under 300 KB and stays a PNG
+    g = tmp_path / "gallery" / "noise.png"
+    assert (tmp_path / "out" / "figures" / "noise.png").stat().st_size > lecture.GALLERY_MAX_BYTES
+    assert g.stat().st_size <= lecture.GALLERY_MAX_BYTES and Image.open(g).format == "PNG"
+
+
+def test_unknown_section_and_list(capsys):
+    assert main(["lecture", "--only", "nope"]) == 2
+    assert "unknown lecture section 'nope'" in capsys.readouterr().err
+    assert main(["lecture", "--list"]) == 0
+    assert "ring" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_lecture_quick_end_to_end(tmp_path, capsys):
+    out, gallery = tmp_path / "lecture", tmp_path / "gallery"
+    assert main(["lecture", "--quick", "--out", str(out), "--gallery", str(gallery)]) == 0
+    text = capsys.readouterr().out
+    assert f"-> {out}/index.html" in text and "FAILED" not in text
+    page = (out / "index.html").read_text()
+    figures = sorted((out / "figures").glob("*.png"))
+    assert len(figures) >= 4 and page.count("<figure>") == len(figures)
+    assert page.count("Command:") == len(figures) and "divgan train ring" in page
+    for f in figures:
+        assert f'src="figures/{f.name}"' in page
+        assert (gallery / f.name).stat().st_size <= lecture.GALLERY_MAX_BYTES
+    chromium, why = find_chromium(install=True)
+    if chromium:
+        with Browser(chromium) as b:
+            found = b.check_page(out / "index.html")
+        assert found["images"] == len(figures) and found["broken"] == [] and found["errors"] == []

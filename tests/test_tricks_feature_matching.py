@@ -3,7 +3,7 @@ import torch
 
 from divgan.errors import DivganError
 from divgan.tricks.feature_matching import feature_matching_loss, layer_output
-from tricks_helpers import composes_with_fgan, tiny_trainer
+from tricks_helpers import composes_with_fgan, resumes_exactly, tiny_trainer
 
 
 def test_loss_is_zero_for_identical_batches_and_positive_otherwise():
@@ -57,3 +57,7 @@ def test_generator_steps_alone_drive_the_feature_distance_down():
 def test_composes_with_fgan(divergence):
     composes_with_fgan(divergence, "tricks.feature_matching.mode=add")
     composes_with_fgan(divergence, "tricks.feature_matching.mode=replace", "tricks.feature_matching.layer=-2")
+
+
+def test_resumes_exactly():
+    resumes_exactly("tricks.feature_matching.mode=add", "tricks.feature_matching.layer=1")

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from divgan.tricks.instance_noise import sigma_at
-from tricks_helpers import composes_with_fgan, tiny_trainer
+from tricks_helpers import composes_with_fgan, resumes_exactly, tiny_trainer
 
 
 def params(**kw):
@@ -57,3 +57,8 @@ def test_off_by_default_and_in_the_config():
 @pytest.mark.parametrize("divergence", ["kl", "pearson"])
 def test_composes_with_fgan(divergence):
     composes_with_fgan(divergence, "tricks.instance_noise.sigma=0.1", "tricks.instance_noise.schedule=exponential")
+
+
+def test_resumes_exactly():
+    resumes_exactly("tricks.instance_noise.sigma=0.2", "tricks.instance_noise.schedule=exponential",
+                    "tricks.instance_noise.anneal_steps=3")

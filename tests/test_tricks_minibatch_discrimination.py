@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from divgan.tricks.minibatch_discrimination import MinibatchDiscrimination
-from tricks_helpers import composes_with_fgan, run_steps, tiny_trainer
+from tricks_helpers import composes_with_fgan, resumes_exactly, run_steps, tiny_trainer
 
 
 def test_output_shape_and_definition():
@@ -49,3 +49,7 @@ def test_collapsed_fake_batch_gets_different_scores_than_its_samples_alone():
 @pytest.mark.parametrize("divergence", ["kl", "reverse_kl"])
 def test_composes_with_fgan(divergence):
     composes_with_fgan(divergence, "tricks.minibatch_discrimination.kernels=8")
+
+
+def test_resumes_exactly():
+    resumes_exactly("tricks.minibatch_discrimination.kernels=4")

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from divgan.tricks.unrolled import lookahead
-from tricks_helpers import composes_with_fgan, run_steps, tiny_trainer
+from tricks_helpers import composes_with_fgan, resumes_exactly, run_steps, tiny_trainer
 
 SMOOTH = ["generator.hidden=[6]", "generator.activation=tanh", "discriminator.hidden=[6]",
           "discriminator.activation=tanh", "train.batch_size=16"]
@@ -112,3 +112,7 @@ def test_batchnorm_statistics_move_only_on_copies():
 @pytest.mark.parametrize("divergence", ["kl", "hellinger"])
 def test_composes_with_fgan(divergence):
     composes_with_fgan(divergence, "tricks.unrolled.steps=2")
+
+
+def test_resumes_exactly():
+    resumes_exactly("tricks.unrolled.steps=2")

@@ -37,3 +37,17 @@ def composes_with_fgan(divergence: str, *overrides: str, steps: int = 5) -> Trai
     assert any(not torch.equal(a, b) for a, b in zip(g0, t.G.parameters()))
     assert any(not torch.equal(a, b) for a, b in zip(d0, t.D.parameters()))
     return t
+
+
+def resumes_exactly(*overrides: str, steps: int = 4) -> None:
+    """``steps`` straight equal ``steps // 2``, a state_dict round trip, and the rest (bitwise)."""
+    import copy
+
+    a = run_steps(tiny_trainer(*overrides), steps)
+    b = run_steps(tiny_trainer(*overrides), steps // 2)
+    c = tiny_trainer(*overrides)
+    c.load_state_dict(copy.deepcopy(b.state_dict()))  # deepcopy: torch's optimiser load shares tensors in-process
+    run_steps(c, steps - steps // 2)
+    for m in ("G", "D"):
+        assert all(torch.equal(x, y) for x, y in zip(getattr(a, m).parameters(), getattr(c, m).parameters()))
+    assert a.losses == c.losses

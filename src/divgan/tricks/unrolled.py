@@ -82,7 +82,7 @@ class UnrolledOptimizer:
 def lookahead(trainer, k: int, first_order: bool = False, optimizer: str = "auto") -> dict[str, torch.Tensor]:
     """θ_k: the discriminator's weights after k unrolled optimiser steps on fresh minibatches from the
     trainer's generator; functions of G's weights unless ``first_order``. D itself is not touched."""
-    D, G = trainer.D, trainer.G
+    D = trainer.D
     names = [n for n, _ in D.named_parameters()]
     params = [p.detach().requires_grad_() for p in D.parameters()]
     buffers = {n: b.clone() for n, b in D.named_buffers()}  # BatchNorm statistics move on copies
@@ -91,7 +91,7 @@ def lookahead(trainer, k: int, first_order: bool = False, optimizer: str = "auto
         critic = FunctionalCritic(D, dict(zip(names, params)), buffers)
         real = trainer.real_batch()
         with torch.set_grad_enabled(not first_order), trainer.autocast():
-            fake = G(trainer.noise(real.shape[0]))
+            fake = trainer.generate(real.shape[0], real)
         d_real, d_fake = trainer.discriminate(critic, real), trainer.discriminate(critic, fake)
         loss = trainer.objective.d_loss(d_real, d_fake, trainer.tricks.real_target)
         grads = torch.autograd.grad(loss, params, create_graph=not first_order, allow_unused=True)

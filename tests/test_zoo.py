@@ -58,3 +58,8 @@ def test_unrolling_figure(tmp_path):
     path = tmp_path / "fig1.png"
     assert main(["zoo", "--figure", str(path), "--steps", "2", "--panels", "2", "--unroll", "1"]) == 0
     assert path.stat().st_size > 1000
+
+
+def test_bad_override_fails_before_training(capsys):
+    assert main(["zoo", "--set", "train.nope=1"]) == 2
+    assert "train.nope" in capsys.readouterr().err

@@ -30,7 +30,7 @@ TECHNIQUES: dict[str, list[str]] = {
 COLUMNS = (("modes", "modes"), ("high_quality", "% high-quality"), ("kl_uniform", "KL(modes‖uniform)"), ("seconds", "s/run"))
 
 
-def run_one(data: str, technique: str, seed: int, steps: int, threads: int = 0) -> dict:
+def run_one(data: str, technique: str, seed: int, steps: int, extra: tuple[str, ...] = (), threads: int = 0) -> dict:
     """Train one (technique, seed) in memory and score 2,500 samples with the toy protocol; a run
     whose losses become NaN scores as a point mass (0 modes) and is marked ``diverged``."""
     import torch
@@ -42,7 +42,7 @@ def run_one(data: str, technique: str, seed: int, steps: int, threads: int = 0) 
 
     if threads:
         torch.set_num_threads(threads)
-    overrides = [*TECHNIQUES[technique], f"seed={seed}", f"train.steps={steps}", "train.progress=false"]
+    overrides = [*TECHNIQUES[technique], *extra, f"seed={seed}", f"train.steps={steps}", "train.progress=false"]
     if technique == "instance_noise":
         overrides.append(f"tricks.instance_noise.anneal_steps={steps}")
     start = time.time()
@@ -98,6 +98,8 @@ class Zoo:
                        help=f"comma-separated subset of: {', '.join(TECHNIQUES)}")
         p.add_argument("--jobs", type=int, default=1, help="runs in parallel processes, one thread each (default: 1)")
         p.add_argument("--json", metavar="FILE", help="also write every run's scores to FILE")
+        p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="a config override applied to every run (and to the figure's preset); repeatable")
         p.add_argument("--figure", metavar="FILE.png",
                        help="instead: Metz et al. Fig. 1, samples over --steps for 0 and --unroll unrolling steps")
         p.add_argument("--unroll", type=int, default=10, help="--figure: unrolling steps of the second row (default: 10)")
@@ -113,14 +115,18 @@ class Zoo:
         if args.figure:
             from ..viz.zoo import unrolling_figure
 
-            path = unrolling_figure(args.preset, args.figure, args.steps, (0, args.unroll), args.panels)
+            path = unrolling_figure(args.preset, args.figure, args.steps, (0, args.unroll), args.panels, overrides=args.overrides)
             print(f"figure: {path}")
             return 0
         techniques = [t.strip() for t in args.techniques.split(",") if t.strip()]
         unknown = [t for t in techniques if t not in TECHNIQUES]
         if unknown or not techniques:
             raise DivganError(f"--techniques: unknown {unknown[0] if unknown else '(none)'!r}; allowed: {', '.join(TECHNIQUES)}")
-        jobs = [(args.data, t, s, args.steps) for t in techniques for s in range(args.seeds)]
+        from ..config import load_config
+
+        for t in techniques:  # a bad --set fails here, in one line, before any training
+            load_config(BASES[args.data], [*TECHNIQUES[t], *args.overrides])
+        jobs = [(args.data, t, s, args.steps, tuple(args.overrides)) for t in techniques for s in range(args.seeds)]
         print(f"divgan zoo: {args.data}, {args.seeds} seeds × {len(techniques)} techniques, {args.steps} steps each", file=sys.stderr)
         if args.jobs > 1:
             with ProcessPoolExecutor(args.jobs) as pool:

@@ -1,0 +1,202 @@
+"""Training throughput of divgan against a plain tutorial-style PyTorch GAN, in one run.
+
+For the MNIST MLP GAN and DCGAN-28 at batch 64 it times, interleaved (so that the load of a shared
+machine hits every variant alike; medians over repeats):
+
+- ``reference``: the PyTorch DCGAN tutorial loop — torchvision ``MNIST`` through a ``DataLoader``
+  with ``ToTensor()`` + ``Normalize((0.5,), (0.5,))``, BCE losses, one generator forward reused by
+  both updates, ``.item()`` logging each step, fp32, default memory format; the same G and D
+  architectures as divgan (fresh copies of divgan's modules);
+- ``divgan``: ``Trainer.train_step`` with the config's defaults (in-memory data, bf16 autocast and
+  channels_last where ``auto`` picks them, a fresh generator forward for the G step);
+- ``divgan reuse``: the same with ``train.reuse_fake=true`` (the tutorial's algorithm).
+
+It also prints FLOPs per training image (``torch.utils.flop_counter``), the achieved GFLOP/s of
+divgan's DCGAN-28 step against the machine's measured matmul peak (fp32 and bf16), the cost of k
+unrolling steps relative to k = 0 (k = 1, 5, 10, MLP GAN), and peak memory.
+
+    python bench/throughput.py [--steps 20] [--repeats 3] [--threads N] [--data-root DIR]
+
+Images/s counts real training images per second (batch size × steps / time)."""
+from __future__ import annotations
+
+import argparse
+import gzip
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from divgan.config import load_config
+from divgan.train.trainer import Trainer
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+BATCH = 64
+COMMON = [f"train.batch_size={BATCH}", "train.device=cpu", "train.progress=false", "data.download=false"]
+MODELS = {  # sections replacing the mnist-dcgan preset's
+    "MLP GAN": {"generator": {"name": "mlp", "latent_dim": 100, "hidden": [256, 512], "output": "tanh"},
+                "discriminator": {"name": "mlp", "hidden": [512, 256]}},
+    "DCGAN-28": {},  # the mnist-dcgan preset as shipped
+}
+
+
+def trainer(model: str, root: str, *extra: str) -> Trainer:
+    cfg = load_config({"base": "mnist-dcgan", **MODELS[model]}, [*COMMON, f"data.root={root}", *extra])
+    return Trainer(cfg, None, log=lambda m: None)
+
+
+# ---------------------------------------------------------------- the tutorial-style reference
+
+
+def mnist_for_torchvision(shared_root: Path, tmp: Path) -> Path:
+    """torchvision's MNIST wants the extracted files: decompress the shared .gz files into ``tmp``."""
+    raw = tmp / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for gz in (shared_root / "MNIST" / "raw").glob("*.gz"):
+        with gzip.open(gz) as src, open(raw / gz.name[:-3], "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    return tmp
+
+
+class Reference:
+    """The PyTorch DCGAN tutorial's loop, on copies of divgan's models."""
+
+    def __init__(self, t: Trainer, tv_root: Path):
+        from torchvision import datasets, transforms
+
+        tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+        data = datasets.MNIST(str(tv_root), train=True, download=False, transform=tf)
+        self.loader = torch.utils.data.DataLoader(data, batch_size=BATCH, shuffle=True, drop_last=True, num_workers=0)
+        self.batches = iter(self.loader)
+        self.G, self.D = type(t.G)(_params(t.cfg.generator, t.G), t.data.shape), type(t.D)(_params(t.cfg.discriminator, t.D), t.data.shape)
+        self.G.load_state_dict(t.G.state_dict())
+        self.D.load_state_dict(t.D.state_dict())
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.criterion = nn.BCEWithLogitsLoss()
+        self.latent_dim = t.G.latent_dim
+
+    def train_step(self) -> None:
+        try:
+            real, _ = next(self.batches)
+        except StopIteration:
+            self.batches = iter(self.loader)
+            real, _ = next(self.batches)
+        b = real.size(0)
+        ones, zeros = torch.ones(b), torch.zeros(b)
+        self.D.zero_grad()
+        err_real = self.criterion(self.D(real).view(-1), ones)
+        err_real.backward()
+        fake = self.G(torch.randn(b, self.latent_dim))
+        err_fake = self.criterion(self.D(fake.detach()).view(-1), zeros)
+        err_fake.backward()
+        self.opt_d.step()
+        self.G.zero_grad()
+        err_g = self.criterion(self.D(fake).view(-1), ones)
+        err_g.backward()
+        self.opt_g.step()
+        _ = (err_real + err_fake).item(), err_g.item()  # the tutorial logs the losses every step
+
+
+def _params(section: dict, module: nn.Module):
+    return type(module).Params(**{k: v for k, v in section.items() if k != "name"})
+
+
+# ---------------------------------------------------------------- measurements
+
+
+def seconds_per_step(step, n: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(n):
+        step()
+    return (time.perf_counter() - t0) / n
+
+
+def interleaved(variants: dict, steps: int, repeats: int) -> dict[str, float]:
+    """Median seconds per step of each variant, timed in turns after one warm-up segment."""
+    for step in variants.values():
+        seconds_per_step(step, 3)
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    for _ in range(repeats):
+        for name, step in variants.items():
+            times[name].append(seconds_per_step(step, steps))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def flops_per_step(step) -> int:
+    with FlopCounterMode(display=False) as counter:
+        step()
+    return counter.get_total_flops()
+
+
+def matmul_peak(dtype: torch.dtype, n: int = 2048, reps: int = 10) -> float:
+    """Best-of GFLOP/s of an n×n matmul (the machine's practical peak, measured now)."""
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    a @ b
+    best = min(seconds_per_step(lambda: a @ b, 1) for _ in range(reps))
+    return 2 * n**3 / best / 1e9
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=20, help="steps per timed segment")
+    ap.add_argument("--repeats", type=int, default=3, help="timed segments per variant (median reported)")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    ap.add_argument("--data-root", default=str(SHARED), help="folder holding MNIST/raw/*.gz")
+    ap.add_argument("--unrolled", default="1,5,10", help="k values for the unrolled cost ('' to skip)")
+    args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if not (Path(args.data_root) / "MNIST" / "raw").is_dir():
+        print(f"bench: MNIST not found under {args.data_root}/MNIST/raw (use --data-root)", file=sys.stderr)
+        return 2
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {BATCH}; "
+          f"{args.repeats}×{args.steps} timed steps per variant, interleaved, medians")
+    peaks = {"fp32": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
+    print(f"matmul peak (2048², best of 10): fp32 {peaks['fp32']:.1f} GFLOP/s, bf16 {peaks['bf16']:.1f} GFLOP/s")
+    with tempfile.TemporaryDirectory() as tmp:
+        tv_root = mnist_for_torchvision(Path(args.data_root), Path(tmp))
+        for model in MODELS:
+            t, reuse = trainer(model, args.data_root), trainer(model, args.data_root, "train.reuse_fake=true")
+            ref = Reference(t, tv_root)
+            sec = interleaved({"reference": ref.train_step, "divgan": t.train_step, "divgan reuse": reuse.train_step},
+                              args.steps, args.repeats)
+            flops = {"reference": flops_per_step(ref.train_step), "divgan": flops_per_step(t.train_step),
+                     "divgan reuse": flops_per_step(reuse.train_step)}
+            prec = "bf16" if t.bf16 else "fp32"
+            print(f"\n{model}  (divgan: {prec}, channels_last={t.channels_last}; reference: fp32, DataLoader+ToTensor/Normalize)")
+            for name, s in sec.items():
+                print(f"  {name:13s} {BATCH / s:9.0f} img/s   {s * 1e3:8.2f} ms/step   {flops[name] / BATCH / 1e6:8.2f} MFLOP/image"
+                      f"   {flops[name] / s / 1e9:7.1f} GFLOP/s")
+            print(f"  ratio divgan / reference: {sec['reference'] / sec['divgan']:.2f}×   "
+                  f"divgan reuse / reference: {sec['reference'] / sec['divgan reuse']:.2f}×")
+            for name in ("divgan", "divgan reuse"):
+                achieved = flops[name] / sec[name] / 1e9
+                print(f"  {name}: {achieved:.1f} GFLOP/s = {100 * achieved / peaks[prec]:.0f}% of the {prec} matmul peak"
+                      f" ({100 * achieved / peaks['fp32']:.0f}% of fp32)")
+            print(f"  peak RSS so far: {peak_rss_mb():.0f} MB")
+            del t, reuse, ref
+    ks = [int(k) for k in args.unrolled.split(",") if k.strip()]
+    if ks:
+        print("\nunrolled GAN cost, MLP GAN (second-order), per step relative to k = 0:")
+        variants = {k: trainer("MLP GAN", args.data_root, f"tricks.unrolled.steps={k}").train_step for k in [0, *ks]}
+        sec = interleaved(variants, max(2, args.steps // 4), args.repeats)
+        for k in ks:
+            print(f"  k = {k:2d}: {sec[k] / sec[0]:5.2f}× the k = 0 step   (bound 1 + 3k = {1 + 3 * k})")
+        print(f"  peak RSS: {peak_rss_mb():.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -139,3 +139,18 @@ def test_uncreatable_out_is_one_line(tmp_path, capsys):
     (tmp_path / "file.txt").write_text("x")
     line = fails(capsys, "train", "--out", str(tmp_path / "file.txt" / "run"), *sum((["--set", o] for o in toy(1)), []))
     assert "cannot create run directory" in line
+
+
+def test_corrupt_dataset_file_is_one_line(tmp_path, capsys):
+    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "MNIST" / "raw"
+    if not shared.is_dir():
+        pytest.skip("needs the MNIST files")
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for f in shared.glob("*.gz"):
+        (raw / f.name).write_bytes(f.read_bytes())
+    labels = raw / "train-labels-idx1-ubyte.gz"
+    labels.write_bytes(labels.read_bytes()[:-100])  # a truncated download
+    line = fails(capsys, "train", "mnist-dcgan", "--out", str(tmp_path / "new"),
+                 "--set", f"data.root={tmp_path / 'data'}", "--set", "data.download=false")
+    assert "corrupt" in line and not (tmp_path / "new").exists()

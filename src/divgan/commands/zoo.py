@@ -81,7 +81,10 @@ def table(results: list[dict], techniques: list[str]) -> str:
             cells.append(f"{m:.0f}" if key == "seconds" else f"{m:.3f} ± {se:.3f}" if key == "kl_uniform" else f"{m:.1f} ± {se:.1f}")
         rows.append([tech, *cells])
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+
+    def fmt(row: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+
     return "\n".join([fmt(head), "  ".join("-" * w for w in widths), *map(fmt, rows)])
 
 

@@ -1,0 +1,82 @@
+"""``divgan interpolate RUN_DIR``: latent walks as a PNG grid and an animated GIF."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import command
+
+
+def image_trainer(run_dir, best: bool = False):
+    """The trainer of an image run (analysis commands need images)."""
+    from ..api import load_trainer
+    from ..errors import DivganError
+
+    trainer = load_trainer(run_dir, "best" if best else "latest")
+    if trainer.data.kind != "image":
+        raise DivganError(f"{run_dir} is a {trainer.data.kind} run; this command needs an image run")
+    return trainer
+
+
+def load_latents(path: str, dim: int):
+    """K×dim keypoints from a .npy file, checked."""
+    import numpy as np
+    import torch
+
+    from ..errors import DivganError
+
+    try:
+        z = torch.from_numpy(np.load(path)).float()
+    except (OSError, ValueError) as e:
+        raise DivganError(f"--z {path}: cannot read a .npy array ({e})") from None
+    if z.dim() != 2 or z.shape[1] != dim or len(z) < 2:
+        raise DivganError(f"--z {path}: expected an array K×{dim} with K ≥ 2, got {tuple(z.shape)}")
+    return z
+
+
+@command("interpolate")
+class Interpolate:
+    help = "walk in latent space: linear or spherical interpolation, a grid PNG and an animated GIF"
+
+    @staticmethod
+    def configure(p):
+        p.add_argument("run_dir")
+        p.add_argument("--method", choices=("spherical", "linear"), default="spherical")
+        p.add_argument("--rows", type=int, default=8, help="walks in the grid (random endpoint pairs)")
+        p.add_argument("--steps", type=int, default=10, help="images per walk")
+        p.add_argument("--keys", type=int, default=4, help="keypoints of the GIF's loop")
+        p.add_argument("--z", metavar="FILE.npy", help="given latents K×latent_dim: the grid walks z[0]→z[1], z[2]→z[3], …; the GIF loops through all")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--out", help="grid PNG (default RUN_DIR/samples/walk_<method>.png)")
+        p.add_argument("--gif", help="animated GIF (default beside the PNG, .gif)")
+        p.add_argument("--best", action="store_true", help="use the best checkpoint")
+
+    @staticmethod
+    def run(args) -> int:
+        import torch
+        from tqdm import tqdm
+
+        from ..analysis.walks import walk_gif, walk_grid
+        from ..errors import DivganError
+
+        if args.rows < 1 or args.keys < 2:
+            raise DivganError("--rows must be ≥ 1 and --keys ≥ 2")
+        trainer = image_trainer(args.run_dir, args.best)
+        dim = trainer.G.latent_dim
+        g = torch.Generator().manual_seed(args.seed)
+        if args.z:
+            keys = load_latents(args.z, dim)
+            pairs = keys[: len(keys) // 2 * 2].reshape(-1, 2, dim)
+            a, b, gif_keys = pairs[:, 0], pairs[:, 1], keys
+        else:
+            a, b = torch.randn(args.rows, dim, generator=g), torch.randn(args.rows, dim, generator=g)
+            gif_keys = torch.randn(args.keys, 4, dim, generator=g)
+        out = Path(args.out) if args.out else trainer.run.samples / f"walk_{args.method}.png"
+        gif = Path(args.gif) if args.gif else out.with_suffix(".gif")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tqdm(total=2, desc="walks", unit="figure") as bar:
+            walk_grid(trainer, a, b, args.steps, args.method, out)
+            bar.update()
+            walk_gif(trainer, gif_keys, args.steps, args.method, gif, tiles=2)
+            bar.update()
+        print(f"wrote {out}\nwrote {gif}")
+        return 0

@@ -45,3 +45,24 @@ def test_gradients_reach_every_layer():
     D = build_discriminator({"name": "dcgan", "width": 4}, (1, 28, 28))
     D(G(torch.randn(4, 8))).sum().backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in [*G.parameters(), *D.parameters()])
+
+
+@pytest.mark.parametrize("setting,expected", [("auto", True), ("off", False), ("on", True)])
+def test_trainer_channels_last_for_conv_models(setting, expected):
+    from divgan.config import load_config
+    from divgan.train.trainer import Trainer
+
+    cfg = load_config("digits-dcgan", [f"train.channels_last={setting}", "train.batch_size=8", "train.device=cpu"])
+    t = Trainer(cfg, log=lambda m: None)
+    assert t.channels_last is expected
+    conv = [m for m in t.D.modules() if isinstance(m, torch.nn.Conv2d)][-1]  # C_in > 1: the layouts differ
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last) is expected
+    t.train_step()
+    assert t.step == 1
+
+
+def test_trainer_channels_last_auto_is_off_for_mlps():
+    from divgan.config import load_config
+    from divgan.train.trainer import Trainer
+
+    assert Trainer(load_config("ring", ["train.device=cpu"]), log=lambda m: None).channels_last is False

@@ -100,6 +100,11 @@ class TrainConfig(Params):
     tensorboard: bool = False
     progress: bool = True
 
+    @field_validator("channels_last", mode="before")
+    @classmethod
+    def _on_off(cls, v):
+        return {True: "on", False: "off"}.get(v, v) if isinstance(v, bool) else v  # YAML reads on/off as booleans
+
 
 class EvalConfig(Params):
     every: int = Field(500, ge=1)

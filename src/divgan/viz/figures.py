@@ -39,6 +39,10 @@ def on_finish(trainer) -> dict[str, str]:
         out["samples"] = toy.plot_samples_1d(data, trainer.sample(5000), run.samples / "samples_1d.png", title=f"step {trainer.step}")
     elif data.kind == "image":
         out["grid"] = grids.save_grid(trainer.sample(len(trainer.fixed_z), z=trainer.fixed_z), run.samples / "final.png")
+        if hasattr(trainer.G, "chain"):  # LAPGAN: the coarse-to-fine chain
+            from .chain import save_chain
+
+            out["chain"] = save_chain(trainer, run.samples / "chain.png")
     out["curves"] = curves.plot_curves(trainer.losses, trainer.metrics_log, run.samples / "curves.png")
     from ..train import tensorboard
     from . import report

@@ -1,0 +1,70 @@
+"""The MNIST networks of Goodfellow et al. 2014 ("Generative Adversarial Nets", the pylearn2 config).
+
+Generator: z -> 1200 ReLU -> 1200 ReLU -> 784 sigmoid units. divgan's images live in [-1, 1], so the
+sigmoid output is rescaled to 2·σ(a) − 1 (the same function family, on the data's range).
+Discriminator: two maxout layers of 240 units × 5 pieces with dropout (inputs kept with probability
+0.8, hidden units with 0.5), then one logit.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ..params import Params
+from . import DISCRIMINATORS, GENERATORS, Discriminator
+
+
+class Maxout(nn.Module):
+    """``units`` maxout units, each the max over ``pieces`` linear pieces (Goodfellow et al. 2013)."""
+
+    def __init__(self, in_features: int, units: int, pieces: int):
+        super().__init__()
+        self.units, self.pieces = units, pieces
+        self.linear = nn.Linear(in_features, units * pieces)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x).view(x.shape[0], self.units, self.pieces).amax(-1)
+
+
+@GENERATORS.register("goodfellow")
+class GoodfellowGenerator(nn.Module):
+    """z -> ReLU 1200 -> ReLU 1200 -> 2σ(·) − 1, reshaped to the data's shape."""
+
+    class Params(Params):
+        latent_dim: int = 100
+        hidden: list[int] = [1200, 1200]
+
+    def __init__(self, p: "GoodfellowGenerator.Params", data_shape):
+        super().__init__()
+        self.latent_dim, self.data_shape = p.latent_dim, tuple(data_shape)
+        sizes = [p.latent_dim, *p.hidden]
+        layers: list[nn.Module] = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            layers += [nn.Linear(a, b), nn.ReLU(True)]
+        self.net = nn.Sequential(*layers, nn.Linear(sizes[-1], math.prod(self.data_shape)))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return (2 * torch.sigmoid(self.net(z)) - 1).reshape(z.shape[0], *self.data_shape)
+
+
+@DISCRIMINATORS.register("maxout")
+class MaxoutDiscriminator(Discriminator):
+    """x (flattened) -> dropout -> maxout layers (240 units × 5 pieces), each followed by dropout -> one logit."""
+
+    class Params(Params):
+        units: list[int] = [240, 240]
+        pieces: int = 5
+        input_dropout: float = 0.2
+        dropout: float = 0.5
+
+    def __init__(self, p: "MaxoutDiscriminator.Params", data_shape):
+        super().__init__()
+        sizes = [math.prod(data_shape), *p.units]
+        layers: list[nn.Module] = [nn.Flatten(), nn.Dropout(p.input_dropout)]
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            layers += [Maxout(a, b, p.pieces), nn.Dropout(p.dropout)]  # pylearn2: dropout on every layer's input
+        self.body = nn.Sequential(*layers)
+        self.feature_dim = sizes[-1]
+        self.make_head()

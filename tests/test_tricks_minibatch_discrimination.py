@@ -1,6 +1,9 @@
 import pytest
 import torch
 
+from divgan.config import load_config
+from divgan.errors import DivganError
+from divgan.train.trainer import Trainer
 from divgan.tricks.minibatch_discrimination import MinibatchDiscrimination
 from tricks_helpers import composes_with_fgan, resumes_exactly, run_steps, tiny_trainer
 
@@ -53,3 +56,18 @@ def test_composes_with_fgan(divergence):
 
 def test_resumes_exactly():
     resumes_exactly("tricks.minibatch_discrimination.kernels=4")
+
+
+def test_convolutional_discriminator():
+    t = Trainer(load_config("digits-dcgan", ["tricks.minibatch_discrimination.kernels=4", "generator.width=8",
+                                             "discriminator.width=8", "train.batch_size=8", "train.progress=false",
+                                             "train.device=cpu", "train.precision=fp32"]), log=lambda m: None)
+    assert isinstance(t.D.head[0], MinibatchDiscrimination)
+    run_steps(t, 2)
+    assert t.D(t.real_batch(5)).shape == (5,)
+
+
+def test_discriminator_without_a_linear_head_is_a_clear_error():
+    t = tiny_trainer("tricks.minibatch_discrimination.kernels=4")  # its head is already replaced: not linear
+    with pytest.raises(DivganError, match="minibatch_discrimination needs a discriminator with one linear head"):
+        t.tricks.active["minibatch_discrimination"].setup(t)

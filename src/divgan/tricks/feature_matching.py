@@ -25,6 +25,8 @@ def feature_matching_loss(real_feats: torch.Tensor, fake_feats: torch.Tensor) ->
 
 def body_layers(D, layer: int) -> list:
     """The children of ``D.body`` up to and including child ``layer``."""
+    if not isinstance(getattr(D, "body", None), torch.nn.Sequential):
+        raise DivganError("tricks.feature_matching.layer needs a discriminator whose body is a sequence of layers; use layer: null")
     children = list(D.body.children())
     n = len(children)
     if not -n <= layer < n:

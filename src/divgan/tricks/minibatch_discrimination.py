@@ -12,6 +12,8 @@ import torch
 from pydantic import Field
 from torch import nn
 
+from ..errors import DivganError
+from ..models import Discriminator
 from ..params import Params
 from . import TRICKS, Trick
 
@@ -48,5 +50,8 @@ class MinibatchDiscriminationTrick(Trick):
 
     def setup(self, trainer) -> None:
         D = trainer.D
+        if not (isinstance(D, Discriminator) and type(D).forward is Discriminator.forward and isinstance(D.head, nn.Linear)):
+            raise DivganError(f"tricks.minibatch_discrimination needs a discriminator with one linear head on its features "
+                              f"(mlp, dcgan, maxout); {trainer.cfg.discriminator['name']!r} has none")
         mbd = MinibatchDiscrimination(D.feature_dim, self.p.kernels, self.p.kernel_dim, self.p.init_std)
         D.head = nn.Sequential(mbd, nn.Linear(D.feature_dim + self.p.kernels, 1)).to(trainer.device)

@@ -33,6 +33,7 @@ class Figure:
     path: Path
     caption: str
     command: str
+    details: str = ""  # preformatted text shown under the caption (a measured table)
 
 
 @dataclass
@@ -104,6 +105,23 @@ class Context:
         return run, cmd
 
 
+    def command(self, *argv: str) -> str:
+        """Run ``divgan ARGV...`` in this process (the same code a user runs); returns its stdout."""
+        import contextlib
+        import io
+
+        from .cli import main
+        from .errors import DivganError
+
+        self.log(f"lecture: divgan {shlex.join(argv)}")
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            rc = main(list(argv))
+        if rc:
+            raise DivganError(f"divgan {shlex.join(argv)} exited with {rc}")
+        return buf.getvalue()
+
+
 def copy_figure(src: Path, dst: Path) -> Path:
     shutil.copyfile(src, dst)
     return dst
@@ -170,13 +188,15 @@ def build(out: Path, quick: bool = False, only: list[str] | None = None, data_ro
         gallery.mkdir(parents=True, exist_ok=True)
         for r in results:
             for f in r.figures:
-                small_png(f.path, gallery / f.path.name)
+                if f.path.suffix == ".png":  # animations stay on the page
+                    small_png(f.path, gallery / f.path.name)
     return results
 
 
 PAGE_STYLE = """body{font-family:sans-serif;max-width:1100px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.4}
 figure{margin:1em 0} img{max-width:100%} figcaption{font-size:.92em;color:#333}
-code{background:#f3f3f3;padding:1px 4px;font-size:.88em;word-break:break-all} .muted{color:#666;font-size:.9em}"""
+code{background:#f3f3f3;padding:1px 4px;font-size:.88em;word-break:break-all} pre{background:#f6f6f6;padding:.6em;overflow:auto}
+.muted{color:#666;font-size:.9em}"""
 
 
 def write_page(out: Path, results: list[Result], quick: bool) -> Path:
@@ -195,7 +215,8 @@ def write_page(out: Path, results: list[Result], quick: bool) -> Path:
             rel = Path(f.path).resolve().relative_to(out.resolve()).as_posix()
             parts.append(f'<figure><img src="{html.escape(rel)}" alt="{html.escape(r.section.title)}">'
                          f"<figcaption>{html.escape(f.caption)}<br><span class=muted>Command:</span> "
-                         f"<code>{html.escape(f.command)}</code></figcaption></figure>")
+                         f"<code>{html.escape(f.command)}</code></figcaption></figure>"
+                         + (f"<pre>{html.escape(f.details)}</pre>" if f.details else ""))
         parts.append(f"<p class=muted>section built in {r.seconds:.0f} s</p>")
     left = [r for r in results if not r.figures]
     if left:

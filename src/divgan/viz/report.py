@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 import yaml
 
+from ..commands.evaluate import EVALUATION_FILE  # written by `divgan evaluate`
 from ..train.rundir import RunDir, atomic_write_text
 from .figures import _spread
 from .svg import line_chart
@@ -65,17 +66,20 @@ def reference_values(trainer, n: int | None = None) -> dict:
     """Each evaluation metric of the run computed on real data instead of generator samples: the
     value a perfect generator would get (e.g. modes 8/8, % high-quality ≈ 98.9, KL ≈ 0 on the ring).
 
-    Only for toy data, whose sampling is stateless and cheap; uses its own random numbers so the
-    training run is not perturbed."""
+    Toys: fresh real samples; images: held-out real images (``divgan.metrics.features.reference``).
+    Uses its own random numbers so the training run is not perturbed."""
     from ..metrics import METRICS
 
-    if trainer.data.kind != "toy":
-        return {}
+    ref: dict = {}
     with torch.random.fork_rng(devices=[]):
-        real = trainer.data.sample(n or trainer.cfg.eval.n_samples, torch.Generator().manual_seed(2**31 - 1))
-        ref: dict = {}
-        for name in trainer.metric_names:
-            ref.update(METRICS[name](trainer, real))
+        if trainer.data.kind == "image":
+            from ..metrics.features import reference
+
+            ref = reference(trainer, trainer.metric_names)
+        else:
+            real = trainer.data.sample(n or trainer.cfg.eval.n_samples, torch.Generator().manual_seed(2**31 - 1))
+            for name in trainer.metric_names:
+                ref.update(METRICS[name](trainer, real))
     return {k: v for k, v in ref.items() if isinstance(v, (int, float))}
 
 
@@ -89,8 +93,7 @@ def _load_reference(run: RunDir, trainer) -> dict:
     if trainer is None:
         return {}
     ref = reference_values(trainer)
-    if ref:
-        atomic_write_text(path, json.dumps(ref, indent=1) + "\n")
+    atomic_write_text(path, json.dumps(ref, indent=1) + "\n")  # computed once per run, even when empty
     return ref
 
 
@@ -153,6 +156,11 @@ def write_report(path: Path, trainer=None, finished: bool = False) -> Path:
              f"<p>{html.escape(str(cfg.get('description') or ''))}</p><p class=status>{html.escape(_status(cfg, rows, summary, trainer, finished))}</p>",
              f"<h2>Metrics at step {latest.get('step', '–')}</h2>", _metrics_table(latest, reference, summary.get("best")),
              "<h2>Curves</h2>", _charts(rows, reference)]
+    evaluation = run.path / EVALUATION_FILE
+    if evaluation.exists():
+        ev = json.loads(evaluation.read_text())
+        parts += [f"<h2>Evaluation (<code>divgan evaluate</code>, step {ev.get('step')}, {ev.get('n_samples')} samples)</h2>",
+                  _metrics_table(ev.get("metrics", {}), ev.get("reference", {}), None)]
     if main:
         parts += ["<h2>Figures</h2>", "".join(figure(p, p.stem.replace("_", " ")) for p in main)]
     if steps:

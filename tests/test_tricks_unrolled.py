@@ -120,11 +120,12 @@ def test_resumes_exactly():
 
 @pytest.mark.slow
 def test_unrolled_covers_more_grid_modes_than_vanilla():
-    """The docs' claim at a smaller budget (3 seeds × 300 steps instead of 5 × 500): on the 25-Gaussian
-    grid the plain GAN collapses to a few modes while the unrolled preset spreads over many."""
+    """The claim of docs/tricks.md, with its budget (``divgan zoo --data grid --seeds 5 --steps 500
+    --techniques vanilla,unrolled``; about a minute of CPU time): on the 25-Gaussian grid the plain GAN
+    collapses to a few modes while the unrolled preset spreads over many."""
     from divgan.commands.zoo import run_one
 
-    vanilla = [run_one("grid", "vanilla", s, 300)["modes"] for s in range(3)]
-    unrolled = [run_one("grid", "unrolled", s, 300)["modes"] for s in range(3)]
-    assert all(u > v for u, v in zip(unrolled, vanilla)), (vanilla, unrolled)
-    assert sum(unrolled) >= sum(vanilla) + 3 * 5, (vanilla, unrolled)
+    vanilla = [run_one("grid", "vanilla", s, 500)["modes"] for s in range(5)]
+    unrolled = [run_one("grid", "unrolled", s, 500)["modes"] for s in range(5)]
+    assert sum(unrolled) >= sum(vanilla) + 5 * 5, (vanilla, unrolled)
+    assert sum(u > v for u, v in zip(unrolled, vanilla)) >= 4, (vanilla, unrolled)

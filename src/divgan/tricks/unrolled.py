@@ -47,7 +47,7 @@ class UnrolledOptimizer:
         if self.kind == "adam":
             self.b1, self.b2 = group["betas"] if same else cfg.betas
             self.eps = group.get("eps", 1e-8)
-            self.t = int(states[0]["step"]) if states and "step" in states[0] else 0
+            self.t = max((int(s["step"]) for s in states if "step" in s), default=0)
             self.m = [s["exp_avg"].clone() if "exp_avg" in s else None for s in states]
             self.v = [s["exp_avg_sq"].clone() if "exp_avg_sq" in s else None for s in states]
         else:

@@ -19,7 +19,11 @@ install: $(STAMP)
 train: $(STAMP)
 	$(VENV)/bin/divgan train $(ARGS)
 
+# The headless-browser test renders report.html and the lecture page in Debian's chromium.
 test: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || (export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q chromium >/dev/null 2>&1 \
+	  || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) \
+	  || echo "chromium could not be installed: tests/test_report_browser.py will skip"
 	$(PY) -m pytest -q $(ARGS)
 
 bench: $(STAMP)

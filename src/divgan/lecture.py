@@ -194,9 +194,19 @@ def build(out: Path, quick: bool = False, only: list[str] | None = None, data_ro
 
 
 PAGE_STYLE = """body{font-family:sans-serif;max-width:1100px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.4}
-figure{margin:1em 0} img{max-width:100%} figcaption{font-size:.92em;color:#333}
+figure{margin:1em 0} img{max-width:100%} img.px{image-rendering:pixelated} figcaption{font-size:.92em;color:#333}
 code{background:#f3f3f3;padding:1px 4px;font-size:.88em;word-break:break-all} pre{background:#f6f6f6;padding:.6em;overflow:auto}
 .muted{color:#666;font-size:.9em}"""
+
+
+def display_width(path: Path, target: int = 400, max_height: int = 900) -> str:
+    """A ``width`` attribute that enlarges small images (grids of 8–32-pixel digits) by a whole factor."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        w, h = im.size
+    k = min(-(-target // w), max(1, max_height // h))
+    return f' width="{w * k}" class=px' if k > 1 else ""
 
 
 def write_page(out: Path, results: list[Result], quick: bool) -> Path:
@@ -213,7 +223,7 @@ def write_page(out: Path, results: list[Result], quick: bool) -> Path:
         parts.append(f'<h2 id="{r.section.name}">{html.escape(r.section.title)}</h2>')
         for f in r.figures:
             rel = Path(f.path).resolve().relative_to(out.resolve()).as_posix()
-            parts.append(f'<figure><img src="{html.escape(rel)}" alt="{html.escape(r.section.title)}">'
+            parts.append(f'<figure><img src="{html.escape(rel)}"{display_width(f.path)} alt="{html.escape(r.section.title)}">'
                          f"<figcaption>{html.escape(f.caption)}<br><span class=muted>Command:</span> "
                          f"<code>{html.escape(f.command)}</code></figcaption></figure>"
                          + (f"<pre>{html.escape(f.details)}</pre>" if f.details else ""))

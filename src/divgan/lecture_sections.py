@@ -75,6 +75,43 @@ def theory(ctx) -> list[Figure]:
                    f"{cmd}; divgan theory runs/ring", text.strip())]
 
 
+@section("zoo", "Mode collapse and its remedies, side by side",
+         requires=("divgan.commands.zoo:TECHNIQUES", "divgan.commands.zoo:table", "divgan.viz.zoo:unrolling_figure"))
+def zoo(ctx) -> list[Figure]:
+    from .commands.zoo import BASES, TECHNIQUES, table
+    from .viz.toy import plot_density_panels, snapshot
+    from .viz.zoo import unrolling_figure
+
+    steps = ctx.budget(800, 3000)
+    snaps, titles, results = [], [], []
+    for tech, extra in TECHNIQUES.items():
+        overrides = [*extra, f"train.steps={steps}", f"eval.every={steps}", "eval.snapshots=1"]
+        if tech == "instance_noise":  # anneal to zero over the run, as `divgan zoo` does
+            overrides.append(f"tricks.instance_noise.anneal_steps={steps}")
+        run, cmd = ctx.train(f"zoo_{tech}", BASES["grid"], overrides)
+        final = run.summary["final"]
+        snaps.append(snapshot(run.trainer))
+        titles.append(f"{tech.replace('_', ' ')}: {final['modes']}/{final['modes_total']}")
+        results.append({"technique": tech, "seed": 0, "seconds": run.summary["seconds"],
+                        **{k: final[k] for k in ("modes", "modes_total", "high_quality", "kl_uniform")}})
+    side = plot_density_panels(run.trainer.data, snaps, ctx.fig("zoo_grid"), titles=titles,
+                               title="the 25-Gaussian grid after the same budget: vanilla and each remedy (samples in green)")
+    zoo_cmd = f"divgan zoo --data grid --seeds 1 --steps {steps}"
+    figs = [Figure(side, f"Mode collapse and its remedies on the 5×5 grid of Gaussians, one seed, {steps} generator steps each: "
+                   "plain GAN, instance noise, feature matching, historical averaging, minibatch discrimination, one-sided "
+                   "label smoothing and the unrolled GAN (5 look-ahead steps). Panel titles: modes covered (of 25). One seed "
+                   f"is an anecdote; `divgan zoo --seeds 5` gives mean ± s.e. over seeds.", zoo_cmd, table(results, list(TECHNIQUES)))]
+    preset, fsteps, unroll = ("ring", 800, 5) if ctx.quick else ("ring-unrolled-metz", 25000, 10)
+    metz = unrolling_figure(preset, ctx.fig("zoo_unrolled"), fsteps, (0, unroll), panels=5)
+    figs.append(Figure(metz, f"Metz et al. 2016, Fig. 1 on the {preset} preset: generator samples for a fixed z over "
+                       f"{fsteps} steps, without unrolling (top) and with {unroll} unrolled discriminator steps (bottom); "
+                       "the target in the last column. In the paper's setting (25,000 steps, 10 unrolling steps) the plain "
+                       "GAN hops from mode to mode while the unrolled generator spreads over all of them"
+                       + ("; this quick budget shows only the start of training, where that need not be visible yet." if ctx.quick else "."),
+                       f"divgan zoo --figure zoo_unrolled.png --preset {preset} --steps {fsteps} --unroll {unroll} --panels 5"))
+    return figs
+
+
 @section("fgan1d", "f-GAN in 1-D: the game lands where direct minimisation does",
          requires=("divgan.commands.fgan1d", "divgan.fgan1d:direct_fit"))
 def fgan1d(ctx) -> list[Figure]:
@@ -150,43 +187,6 @@ def dcgan(ctx) -> list[Figure]:
     return [Figure(path, f"DCGAN (Radford et al. 2015: strided convolutions, batch norm, ReLU/tanh generator, LeakyReLU "
                    f"discriminator) trained {tr.step} steps on {name}: training images (left) beside samples from "
                    "fixed noise (right).", cmd)]
-
-
-@section("zoo", "Mode collapse and its remedies, side by side",
-         requires=("divgan.commands.zoo:TECHNIQUES", "divgan.commands.zoo:table", "divgan.viz.zoo:unrolling_figure"))
-def zoo(ctx) -> list[Figure]:
-    from .commands.zoo import BASES, TECHNIQUES, table
-    from .viz.toy import plot_density_panels, snapshot
-    from .viz.zoo import unrolling_figure
-
-    steps = ctx.budget(800, 3000)
-    snaps, titles, results = [], [], []
-    for tech, extra in TECHNIQUES.items():
-        overrides = [*extra, f"train.steps={steps}", f"eval.every={steps}", "eval.snapshots=1"]
-        if tech == "instance_noise":  # anneal to zero over the run, as `divgan zoo` does
-            overrides.append(f"tricks.instance_noise.anneal_steps={steps}")
-        run, cmd = ctx.train(f"zoo_{tech}", BASES["grid"], overrides)
-        final = run.summary["final"]
-        snaps.append(snapshot(run.trainer))
-        titles.append(f"{tech.replace('_', ' ')}: {final['modes']}/{final['modes_total']}")
-        results.append({"technique": tech, "seed": 0, "seconds": run.summary["seconds"],
-                        **{k: final[k] for k in ("modes", "modes_total", "high_quality", "kl_uniform")}})
-    side = plot_density_panels(run.trainer.data, snaps, ctx.fig("zoo_grid"), titles=titles,
-                               title="the 25-Gaussian grid after the same budget: vanilla and each remedy (samples in green)")
-    zoo_cmd = f"divgan zoo --data grid --seeds 1 --steps {steps}"
-    figs = [Figure(side, f"Mode collapse and its remedies on the 5×5 grid of Gaussians, one seed, {steps} generator steps each: "
-                   "plain GAN, instance noise, feature matching, historical averaging, minibatch discrimination, one-sided "
-                   "label smoothing and the unrolled GAN (5 look-ahead steps). Panel titles: modes covered (of 25). One seed "
-                   f"is an anecdote; `divgan zoo --seeds 5` gives mean ± s.e. over seeds.", zoo_cmd, table(results, list(TECHNIQUES)))]
-    preset, fsteps, unroll = ("ring", 800, 5) if ctx.quick else ("ring-unrolled-metz", 25000, 10)
-    metz = unrolling_figure(preset, ctx.fig("zoo_unrolled"), fsteps, (0, unroll), panels=5)
-    figs.append(Figure(metz, f"Metz et al. 2016, Fig. 1 on the {preset} preset: generator samples for a fixed z over "
-                       f"{fsteps} steps, without unrolling (top) and with {unroll} unrolled discriminator steps (bottom); "
-                       "the target in the last column. In the paper's setting (25,000 steps, 10 unrolling steps) the plain "
-                       "GAN hops from mode to mode while the unrolled generator spreads over all of them"
-                       + ("; this quick budget shows only the start of training, where that need not be visible yet." if ctx.quick else "."),
-                       f"divgan zoo --figure zoo_unrolled.png --preset {preset} --steps {fsteps} --unroll {unroll} --panels 5"))
-    return figs
 
 
 @section("walk", "A walk in latent space", requires=("divgan.commands.interpolate", "divgan.analysis.walks:walk_grid"))

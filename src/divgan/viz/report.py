@@ -28,7 +28,7 @@ MAX_STEPS_SHOWN = 12
 REFERENCE_FILE = "reference.json"
 
 STYLE = """body{font-family:sans-serif;max-width:1200px;margin:1.5em auto;padding:0 1em;color:#222}
-img{max-width:100%;image-rendering:pixelated} figure{display:inline-block;margin:.4em;vertical-align:top}
+img{max-width:100%} img[width],.strip img{image-rendering:pixelated} figure{display:inline-block;margin:.4em;vertical-align:top}
 figcaption{font-size:.85em;color:#555;text-align:center} table{border-collapse:collapse;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:2px 8px;text-align:left} th{background:#f3f3f3}
 pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:.85em} .status{color:#555}
@@ -41,8 +41,15 @@ def data_uri(path: Path) -> str:
     return f"data:{MIME.get(path.suffix.lower(), 'application/octet-stream')};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
-def figure(path: Path, caption: str) -> str:
-    return (f'<figure><img src="{data_uri(path)}" alt="{html.escape(caption)}">'
+def figure(path: Path, caption: str, min_width: int = 256) -> str:
+    """An embedded image with its caption; small images (e.g. grids of 16-pixel digits) are shown
+    at least ``min_width`` pixels wide, pixelated."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        width = im.width
+    size = f' width="{min_width}"' if width < min_width else ""
+    return (f'<figure><img src="{data_uri(path)}"{size} alt="{html.escape(caption)}">'
             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
 

@@ -61,6 +61,7 @@ def test_two_ranks_identical_weights_and_exact_resume(tmp_path):
     assert steps == [5, 10, 15, 20]  # rank 0 alone writes
     with pytest.raises(DivganError, match="written by 2 process.*nproc_per_node=2"):
         divgan.resume(tmp_path / "full", ["train.steps=30"], log=lambda m: None)
+    assert divgan.load(tmp_path / "full")(torch.randn(3, 4)).shape == (3, 1)  # sampling needs one process
 
 
 def test_torchrun_cli_train_and_resume(tmp_path):

@@ -92,6 +92,8 @@ class TrainConfig(Params):
     channels_last: Literal["auto", "on", "off"] = "auto"
     compile: bool = False
     reuse_fake: bool = False
+    threads: int = Field(0, ge=0, description="torch CPU threads; 0 = auto: 1 for toy data (tiny models gain nothing "
+                                              "from more, and lose much on a busy machine), torch's default otherwise")
     checkpoint_every: int = Field(1000, ge=1)
     keep_last: int = Field(2, ge=1)
     on_nan: Literal["rollback", "stop"] = "rollback"

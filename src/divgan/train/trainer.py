@@ -65,6 +65,8 @@ class Trainer:
         torch.manual_seed(cfg.seed * 1009)  # the same initial weights on every rank
         self.gen = torch.Generator().manual_seed(cfg.seed * 1000003 + self.dist.rank)  # data and noise
         self.data = build_dataset(cfg.data, rank=self.dist.rank, world_size=self.dist.world_size, seed=cfg.seed)
+        if self.device.type == "cpu" and (cfg.train.threads or self.data.kind == "toy"):
+            torch.set_num_threads(cfg.train.threads or 1)
         self.G = build_generator(cfg.generator, self.data.shape).to(self.device)
         self.D = build_discriminator(cfg.discriminator, self.data.shape).to(self.device)
         self.objective = build_objective(cfg.objective)
@@ -416,10 +418,14 @@ def _row_text(row: dict) -> str:
 
 
 def _catch_signals(trainer: Trainer):
-    """SIGINT/SIGTERM: finish the current step, checkpoint, return (a second signal aborts)."""
+    """SIGINT/SIGTERM: finish the current step, checkpoint, return. A second signal aborts a single
+    process; under torchrun it is ignored (Ctrl-C reaches each worker twice, from the terminal and
+    from the launcher, which kills workers itself if they do not exit in time)."""
 
     def handler(signum, _frame):
         if trainer.stop_signal is not None:
+            if trainer.dist.enabled:
+                return
             raise KeyboardInterrupt
         trainer.stop_signal = signum
 

@@ -99,7 +99,11 @@ def _load_reference(run: RunDir, trainer) -> dict:
             pass
     if trainer is None:
         return {}
-    ref = reference_values(trainer)
+    try:
+        ref = reference_values(trainer)
+    except Exception as e:  # a reference is a nicety: it must never stop a training run
+        trainer.log(f"warning: no real-data reference values for the report ({type(e).__name__}: {str(e)[:160]})")
+        ref = {}
     atomic_write_text(path, json.dumps(ref, indent=1) + "\n")  # computed once per run, even when empty
     return ref
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
 import pytest
 import torch
-from reliability_helpers import ONE_THREAD, assert_same_run, assert_same_tensors, latest_state, set_args, toy, toy_config
+from reliability_helpers import (ONE_THREAD, assert_same_run, assert_same_tensors, latest_state, set_args, step_files,
+                                 toy, toy_config, wait_for)
 
 import divgan
 from divgan.errors import DivganError
@@ -72,3 +74,18 @@ def test_torchrun_cli_train_and_resume(tmp_path):
     again = torchrun("-m", "divgan", "train", "--resume", str(out), "--set", "train.steps=10")
     assert again.returncode == 0, again.stderr[-3000:]
     assert latest_state(out)["step"] == 10
+
+
+def test_ctrl_c_under_torchrun_stops_every_rank_with_a_checkpoint(tmp_path):
+    """Ctrl-C reaches the launcher and both workers (one process group); each worker gets SIGINT twice."""
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "divgan", "train",
+           str(toy_config(tmp_path)), "--out", str(out), *set_args(toy(100000, "train.checkpoint_every=100000", "eval.every=100000"))]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, **ONE_THREAD})
+    wait_for(lambda: step_files(out), proc=proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=120)
+    assert f"Continue with: divgan train --resume {out}" in stdout
+    state = latest_state(out)
+    assert state["step"] > 0 and len(state["ranks"]) == 2

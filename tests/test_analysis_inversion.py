@@ -32,6 +32,7 @@ def test_images_in_the_range_of_G_are_recovered(method, steps):
     assert res["mse_mean"] < 1e-4 and res["recon"].shape == x.shape and res["z"].shape == (6, 3)
     assert torch.allclose(G(res["z"]).detach(), res["recon"], atol=1e-5)
     assert res["mse_mean"] <= res["mse_first_start"] + 1e-12  # the best start is kept
+    assert res["z_rms"] == pytest.approx(float(res["z"].pow(2).mean(1).sqrt().mean()))
     assert all(p.requires_grad for p in G.parameters()) and G.training  # G is left as it was
 
 

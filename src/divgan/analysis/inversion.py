@@ -73,8 +73,9 @@ def invert(G, x: torch.Tensor, starts: int = 4, steps: int = 300, method: str = 
             p.requires_grad_(f)
         G.train(was)
     per = mse.min(0).values.cpu()
-    return {"z": z.detach()[pick].cpu(), "recon": recon[pick].float().cpu(), "mse": per, "mse_mean": float(per.mean()),
-            "mse_first_start": float(mse[0].mean())}
+    zs = z.detach()[pick].cpu()
+    return {"z": zs, "recon": recon[pick].float().cpu(), "mse": per, "mse_mean": float(per.mean()),
+            "mse_first_start": float(mse[0].mean()), "z_rms": float(zs.pow(2).mean(1).sqrt().mean())}
 
 
 def inversion_figure(targets: torch.Tensor, recon: torch.Tensor, path: Path) -> Path:

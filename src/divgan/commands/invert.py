@@ -45,5 +45,6 @@ class Invert:
         out = Path(args.out) if args.out else trainer.run.samples / f"inversion_{args.method}.png"
         inversion_figure(x, res["recon"], out)
         print(json.dumps({"method": args.method, "split": args.split, "n": len(x), "starts": args.starts, "steps": args.steps,
-                          "mse_mean": res["mse_mean"], "mse_first_start": res["mse_first_start"], "figure": str(out)}, indent=1))
+                          "mse_mean": res["mse_mean"], "mse_first_start": res["mse_first_start"], "z_rms": res["z_rms"],
+                          "figure": str(out)}, indent=1))
         return 0

@@ -162,7 +162,7 @@ def compute(fake: torch.Tensor, real: torch.Tensor, extractor: str, metrics=("fi
         weights = inception_weights(weights)
     n_kid = min(1000, len(fake), len(real))
     kwargs = dict(
-        input1=Images(_prepare(fake, extractor)), input2=Images(_prepare(real, extractor)) if real is not None else None,
+        input1=Images(_prepare(fake, extractor)), input2=Images(_prepare(real, extractor)),
         feature_extractor=extractor, feature_extractor_weights_path=str(weights) if weights else None,
         cuda=device.startswith("cuda"), batch_size=500, save_cpu_ram=True, verbose=False, rng_seed=seed,
         kid_subset_size=n_kid, kid_subsets=kid_subsets, isc_splits=min(10, len(fake)),
@@ -286,6 +286,6 @@ def inception(trainer, samples):
     weights = inception_weights()
     train, _ = real_sets(trainer)
     out = compute(samples, train, INCEPTION, ("fid", "kid", "prc", "isc"), weights=weights, device=str(trainer.device),
-                  real_cache=real_cache_name(trainer, INCEPTION, inception_weights(weights)))
+                  real_cache=real_cache_name(trainer, INCEPTION, weights))
     return {f"{k}_inception": v for k, v in out.items()}
 

@@ -63,3 +63,14 @@ def test_unrolling_figure(tmp_path):
 def test_bad_override_fails_before_training(capsys):
     assert main(["zoo", "--set", "train.nope=1"]) == 2
     assert "train.nope" in capsys.readouterr().err
+
+
+def test_every_trick_is_in_the_resolved_config_and_off_by_default():
+    from divgan.tricks import TRICKS
+    from tricks_helpers import tiny_trainer
+
+    names = {"instance_noise", "feature_matching", "historical_averaging", "minibatch_discrimination",
+             "label_smoothing", "unrolled"}
+    assert names <= set(TRICKS.names()) and names <= set(TECHNIQUES)
+    assert names <= set(load_config("ring").to_dict()["tricks"])
+    assert not tiny_trainer().tricks.active

@@ -26,7 +26,7 @@ def test_stacked_mode_index_is_hundreds_tens_units():
     labels = torch.tensor([[1, 2, 3], [9, 9, 9], [0, 0, 0]])
     assert stacked_mode_stats(labels)["modes"] == 3
     s = stacked_mode_stats(torch.cartesian_prod(torch.arange(10), torch.arange(10), torch.arange(10)))
-    assert s["modes"] == 1000 and s["modes_total"] == 1000 and s["mode_kl"] == pytest.approx(0.0, abs=1e-12)
+    assert s["modes"] == 1000 and s["modes_total"] == 1000 and s["kl_uniform"] == pytest.approx(0.0, abs=1e-12)
 
 
 @pytest.mark.slow
@@ -45,5 +45,5 @@ def test_real_stacked_mnist_covers_about_1000_modes_and_collapse_few(tmp_path_fa
         collapsed = stacked_mode_stats(ev.predict_channels(x[:3].repeat(3000, 1, 1, 1)))
     truth = stacked_mode_stats(torch.stack([modes // 100, modes // 10 % 10, modes % 10], 1))
     assert real["modes"] >= 980 and truth["modes"] >= 995
-    assert real["mode_kl"] < 0.15
-    assert collapsed["modes"] <= 3 and collapsed["mode_kl"] > math.log(1000 / 3) - 0.01
+    assert real["kl_uniform"] < 0.15
+    assert collapsed["modes"] <= 3 and collapsed["kl_uniform"] > math.log(1000 / 3) - 0.01

@@ -16,8 +16,8 @@ def print_summary(run) -> None:
     final = s.get("final", {})
     print(f"done: {s['steps']} steps in {s['seconds']:.1f} s")
     if "modes" in final:
-        print(f"modes covered: {final['modes']}/{final['modes_total']}   high-quality samples: {final['high_quality']:.1f}%   "
-              f"KL(modes ‖ uniform): {final['kl_uniform']:.3f}")
+        hq = f"high-quality samples: {final['high_quality']:.1f}%   " if "high_quality" in final else ""  # toys only
+        print(f"modes covered: {final['modes']}/{final['modes_total']}   {hq}KL(modes ‖ uniform): {final['kl_uniform']:.3f}")
     shown = {k: v for k, v in final.items() if k not in ("step", "modes", "modes_total", "high_quality", "kl_uniform") and v is not None}
     if shown:
         print("   ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in shown.items()))

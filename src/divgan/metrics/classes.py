@@ -45,7 +45,7 @@ def stacked_mode_stats(channel_labels: torch.Tensor, classes: int = 10) -> dict:
     weights = torch.tensor([classes ** (c - 1 - i) for i in range(c)])
     modes = (channel_labels.long() * weights).sum(1)
     s = histogram_stats(modes, classes ** c)
-    return {"modes": s["covered"], "modes_total": classes ** c, "mode_kl": s["kl_uniform"]}
+    return {"modes": s["covered"], "modes_total": classes ** c, "kl_uniform": s["kl_uniform"]}
 
 
 @metric("classes", applies_to=("image",))

@@ -66,18 +66,9 @@ def test_two_ranks_identical_weights_and_exact_resume(tmp_path):
     assert divgan.load(tmp_path / "full")(torch.randn(3, 4)).shape == (3, 1)  # sampling needs one process
 
 
-def test_torchrun_cli_train_and_resume(tmp_path):
-    out, cfg = tmp_path / "run", str(toy_config(tmp_path))
-    first = torchrun("-m", "divgan", "train", cfg, "--out", str(out), *set_args(toy(5)))
-    assert first.returncode == 0, first.stderr[-3000:]
-    assert first.stdout.count("run directory:") == 1  # the summary comes from rank 0 only
-    again = torchrun("-m", "divgan", "train", "--resume", str(out), "--set", "train.steps=10")
-    assert again.returncode == 0, again.stderr[-3000:]
-    assert latest_state(out)["step"] == 10
-
-
-def test_ctrl_c_under_torchrun_stops_every_rank_with_a_checkpoint(tmp_path):
-    """Ctrl-C reaches the launcher and both workers (one process group); each worker gets SIGINT twice."""
+def test_ctrl_c_under_torchrun_then_resume_through_the_cli(tmp_path):
+    """``torchrun -m divgan train``; Ctrl-C reaches the launcher and both workers (one process group, so each
+    worker gets SIGINT twice); every rank stops after the same step; ``torchrun -m divgan train --resume``."""
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "divgan", "train",
            str(toy_config(tmp_path)), "--out", str(out), *set_args(toy(100000, "train.checkpoint_every=100000", "eval.every=100000"))]
@@ -89,3 +80,7 @@ def test_ctrl_c_under_torchrun_stops_every_rank_with_a_checkpoint(tmp_path):
     assert f"Continue with: divgan train --resume {out}" in stdout
     state = latest_state(out)
     assert state["step"] > 0 and len(state["ranks"]) == 2
+    again = torchrun("-m", "divgan", "train", "--resume", str(out), "--set", f"train.steps={state['step'] + 3}")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.count("run directory:") == 1  # the summary comes from rank 0 only
+    assert latest_state(out)["step"] == state["step"] + 3

@@ -1,7 +1,9 @@
 """The MNIST networks of Goodfellow et al. 2014 ("Generative Adversarial Nets", the pylearn2 config).
 
 Generator: z -> 1200 ReLU -> 1200 ReLU -> 784 sigmoid units. divgan's images live in [-1, 1], so the
-sigmoid output is rescaled to 2·σ(a) − 1 (the same function family, on the data's range).
+sigmoid output is rescaled to 2·σ(a) − 1 (the same function family, on the data's range). As in the
+pylearn2 config (``init_bias_target_marginals``), the output bias starts at the data's marginal:
+``output_bias`` = logit of MNIST's mean intensity (≈ 0.13), so samples start dark, not grey.
 Discriminator: two maxout layers of 240 units × 5 pieces with dropout (inputs kept with probability
 0.8, hidden units with 0.5), then one logit.
 """
@@ -35,6 +37,7 @@ class GoodfellowGenerator(nn.Module):
     class Params(Params):
         latent_dim: int = 100
         hidden: list[int] = [1200, 1200]
+        output_bias: float = -1.9  # logit(0.13): MNIST's mean pixel intensity
 
     def __init__(self, p: "GoodfellowGenerator.Params", data_shape):
         super().__init__()
@@ -44,6 +47,7 @@ class GoodfellowGenerator(nn.Module):
         for a, b in zip(sizes[:-1], sizes[1:]):
             layers += [nn.Linear(a, b), nn.ReLU(True)]
         self.net = nn.Sequential(*layers, nn.Linear(sizes[-1], math.prod(self.data_shape)))
+        nn.init.constant_(self.net[-1].bias, p.output_bias)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return (2 * torch.sigmoid(self.net(z)) - 1).reshape(z.shape[0], *self.data_shape)

@@ -1,5 +1,6 @@
-"""The LAPGAN coarse-to-fine generation chain: for a few fixed noise vectors, each level's image
-(coarsest left, finest right, all shown at full size) so that one sees what every level adds."""
+"""The LAPGAN coarse-to-fine generation chain: for a few fixed noise vectors (columns), each level's
+image (rows: coarsest at the top, finest at the bottom, all shown at full size) so that one sees what
+every level adds."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,11 +13,11 @@ from .grids import save_grid
 
 @torch.no_grad()
 def chain_images(G, z: torch.Tensor) -> torch.Tensor:
-    """(n·L, C, S, S): row i holds sample i at levels L−1 … 0, nearest-upsampled to the final size."""
+    """(L·n, C, S, S): row j holds the n samples at level L−1−j, nearest-upsampled to the final size."""
     levels = [x.float().cpu() for x in G.chain(z)]
     size = levels[-1].shape[-1]
     full = [F.interpolate(x, size=(size, size), mode="nearest") for x in levels]
-    return torch.stack(full, 1).flatten(0, 1)
+    return torch.cat(full)
 
 
 def save_chain(trainer, path: Path, n: int = 8) -> Path:
@@ -29,4 +30,4 @@ def save_chain(trainer, path: Path, n: int = 8) -> Path:
             images = chain_images(G, trainer.fixed_z[:n].to(trainer.device))
     finally:
         G.train(was)
-    return save_grid(images, path, nrow=G.levels)
+    return save_grid(images, path, nrow=len(images) // G.levels)

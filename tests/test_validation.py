@@ -154,3 +154,10 @@ def test_corrupt_dataset_file_is_one_line(tmp_path, capsys):
     line = fails(capsys, "train", "mnist-dcgan", "--out", str(tmp_path / "new"),
                  "--set", f"data.root={tmp_path / 'data'}", "--set", "data.download=false")
     assert "corrupt" in line and not (tmp_path / "new").exists()
+
+
+def test_model_that_does_not_fit_the_data_shape(tmp_path, capsys):
+    cfg = tmp_path / "dcgan-on-ring.yaml"
+    cfg.write_text("generator: {name: dcgan}\ndiscriminator: {name: dcgan}\n")
+    assert "needs square images" in fails(capsys, "train", str(cfg), "--out", str(tmp_path / "new"))
+    assert not (tmp_path / "new").exists()

@@ -32,6 +32,11 @@ def test_missing_support_gives_an_infinite_forward_kl():
     q = lambda x: torch.where(x[:, 0] > 0, gaussian_log_prob(0.0, 1.0)(x) + math.log(2), torch.full((len(x),), -math.inf, dtype=torch.float64))
     assert f_divergence_grid("kl", p, q, pts, cell) == math.inf
     assert math.isfinite(f_divergence_grid("reverse_kl", p, q, pts, cell))
+    # q tiny but not exactly 0 (a KDE far from its samples): +inf or finite, never NaN
+    q_tiny = lambda x: torch.where(x[:, 0] > 0, gaussian_log_prob(0.0, 1.0)(x) + math.log(2), torch.full((len(x),), -1e5, dtype=torch.float64))
+    for name in ("kl", "pearson", "reverse_kl", "js", "tv"):
+        v = f_divergence_grid(name, p, q_tiny, pts, cell)
+        assert not math.isnan(v) and (v == math.inf) == (name in ("kl", "pearson"))
 
 
 def test_kde_recovers_a_gaussian_density():

@@ -39,7 +39,7 @@ def f_divergence_terms(div, log_p: torch.Tensor, log_q: torch.Tensor) -> torch.T
     live = torch.maximum(log_p, log_q) > _NEGLIGIBLE
     u = torch.exp((log_p - log_q).clamp(-700.0, 700.0))
     terms = torch.exp(log_q) * div.f(u)
-    zero_q = torch.isneginf(log_q) & live  # p > 0 = q: q·f(p/q) → p·lim f(u)/u
+    zero_q = (log_p - log_q > 700.0) & live  # q ≈ 0 < p (or exactly 0): q·f(p/q) → p·lim f(u)/u
     terms = torch.where(zero_q, torch.exp(log_p) * _f_slope_at_infinity(div), terms)
     return torch.where(live, terms, torch.zeros_like(terms))
 

@@ -1,6 +1,7 @@
 """The theory-check figure: the trained discriminator D(x) next to the optimum D*(x) = p/(p+q̂)."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -31,11 +32,13 @@ def plot_d_vs_optimal(data, d_fn, log_q, path: Path, title: str = "", n: int = 1
         lp, lq = data.log_prob(pts), log_q(pts)
         d, d_star = d_fn(pts).reshape(n, n), optimal_discriminator(lp, lq).reshape(n, n)
         mass = torch.logaddexp(lp, lq).reshape(n, n)
+        off = (mass - mass.max()) < math.log(1e-3)  # D* = p/(p+q) is 0/0 where neither has mass: left blank
+        d_star = d_star.masked_fill(off, math.nan)
         fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
         ext = (float(xs[0]), float(xs[-1]), float(xs[0]), float(xs[-1]))
-        for ax, img, name in zip(axes, (d, d_star, (d - d_star).abs()), ("trained D(x)", "D*(x) = p/(p+q̂)", "|D − D*|")):
+        for ax, img, name in zip(axes, (d, d_star, (d - d_star).abs()), ("trained D(x)", "D*(x) = p/(p+q̂) where p+q̂ > 0", "|D − D*|")):
             im = ax.imshow(img.numpy(), origin="lower", extent=ext, cmap="RdBu_r" if "|" not in name else "magma", vmin=0, vmax=1)
-            ax.contour(gx.numpy(), gy.numpy(), np.exp((mass - mass.max()).numpy()), levels=[1e-3], colors="g", linewidths=0.6)
+            ax.contour(gx.numpy(), gy.numpy(), np.exp((mass - mass.max()).numpy()), levels=[1e-3], colors="g", linewidths=0.4)
             ax.set_title(name, fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])

@@ -1,6 +1,7 @@
 """The f-GAN objective: its relation to the classic GAN, stability, training with every divergence,
 and the 1-D experiment (GAN game vs direct minimisation)."""
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -115,3 +116,19 @@ def test_fgan1d_command(tmp_path, capsys):
     table = (tmp_path / "table.md").read_text()
     assert "| kl |" in table and "MLP std" in table
     assert main(["fgan1d", "--out", str(tmp_path), "--games", "nope"]) == 2
+
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+@pytest.mark.skipif(not (SHARED / "MNIST" / "raw").is_dir(), reason="no ../shared/data")
+@pytest.mark.parametrize("name", NAMES)
+def test_mnist_fgan_presets_train_without_nan(name, tmp_path, monkeypatch):
+    """Each divergence's MNIST preset (the paper's MLP architecture) trains a few steps, finite throughout."""
+    monkeypatch.setenv("DIVGAN_CACHE", str(tmp_path / "cache"))
+    preset = f"mnist-fgan-{name.replace('_', '-')}"
+    run = train(preset, save=False, overrides=[f"data.root={SHARED}", "data.limit=500", "train.steps=4", "train.batch_size=32",
+                                               "eval.every=4", "eval.n_samples=32", "train.progress=false", "train.on_nan=stop"],
+                log=lambda m: None)
+    assert run.config.objective.divergence == name and run.config.generator["hidden"] == [1200, 1200]
+    assert all(math.isfinite(run.summary["final"][k]) for k in ("d_loss", "g_loss", "value"))

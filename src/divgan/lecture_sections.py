@@ -209,9 +209,9 @@ def lapgan(ctx) -> list[Figure]:
     run, cmd = ctx.train("lapgan", "mnist-lapgan", overrides)
     fig = copy_figure(run.path / "samples" / "chain.png", ctx.fig("lapgan_chain"))
     return [Figure(fig, f"LAPGAN (Denton et al. 2015) trained {steps} steps on {'MNIST' if mnist else 'the embedded digits'} "
-                   "at 32×32 with a 3-level Laplacian pyramid: each row is one sample, from the coarsest level's 8×8 image "
-                   "(left) to the final 32×32 image (right); every level's generator adds the band-pass detail of its "
-                   "scale, conditioned on the upsampled coarser image.", cmd)]
+                   "at 32×32 with a 3-level Laplacian pyramid: each column is one sample, from the coarsest level's 8×8 "
+                   "image (top row) to the final 32×32 image (bottom row); every level's generator adds the band-pass "
+                   "detail of its scale, conditioned on the upsampled coarser image.", cmd)]
 
 
 @section("neighbours", "Memorisation? Samples beside their nearest training images",

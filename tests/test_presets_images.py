@@ -37,3 +37,17 @@ def test_digits_dcgan_trains_without_data(tmp_path, monkeypatch):
     assert run.summary["steps"] == 6
     assert (out / "samples" / "final.png").is_file() and (out / "samples" / "step_00000003.png").is_file()
     assert not (tmp_path / "no-data-here").exists()
+
+
+def test_image_run_resumes_exactly(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIVGAN_CACHE", str(tmp_path / "cache"))
+    tiny = ["train.batch_size=16", "eval.every=100", "eval.n_samples=16", "train.progress=false", "train.checkpoint_every=3",
+            "generator.width=8", "discriminator.width=8", "data.size=8"]
+    divgan.train("digits-dcgan", out=tmp_path / "a", log=lambda m: None, overrides=[*tiny, "train.steps=6"])
+    divgan.train("digits-dcgan", out=tmp_path / "b", log=lambda m: None, overrides=[*tiny, "train.steps=3"])
+    divgan.resume(tmp_path / "b", ["train.steps=6"], log=lambda m: None)
+    a = torch.load(tmp_path / "a" / "checkpoints" / "step_00000006.pt", weights_only=False)
+    b = torch.load(tmp_path / "b" / "checkpoints" / "step_00000006.pt", weights_only=False)
+    assert a["ranks"][0]["data"] == b["ranks"][0]["data"] == {"epoch": 0, "pos": 6 * 16}  # one real batch per step
+    for k in a["G"]:
+        assert torch.equal(a["G"][k], b["G"][k]), k

@@ -3,6 +3,7 @@ and draw one row of samples per divergence (the f-GAN paper's MNIST figure)."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from . import add_config_args, command
@@ -42,6 +43,9 @@ class FGanSamples:
             overrides = [*args.overrides, "objective.name=fgan", f"objective.divergence={name}", f"train.steps={args.steps}",
                          f"eval.every={args.steps}", "train.progress=false"]
             run = train(args.config or "mnist-fgan-gan", overrides=overrides, save=False, log=lambda m: None)
+            if run.summary.get("interrupted"):
+                print(f"divgan: interrupted while training {name}", file=sys.stderr)
+                return 130
             trainer = run.trainer
             n = args.n if trainer.data.kind == "image" else max(args.n, 1000)
             z = torch.randn(n, trainer.G.latent_dim, generator=torch.Generator().manual_seed(0))

@@ -9,6 +9,6 @@ TINY = ["generator.hidden=[32,32]", "discriminator.hidden=[32,32]", "train.batch
         "train.device=cpu", "train.checkpoint_every=20", "eval.every=10", "eval.n_samples=300", "eval.snapshots=3"]
 
 
-def tiny_run(path: Path, steps: int = 30, *extra: str) -> divgan.api.Run:
+def small_ring_run(path: Path, steps: int = 30, *extra: str) -> divgan.api.Run:
     """A ring run of ``steps`` generator updates with an evaluation every 10 steps."""
     return divgan.train("ring", out=path, overrides=[*TINY, f"train.steps={steps}", *extra], log=lambda m: None)

@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from report_helpers import tiny_run
+from report_helpers import small_ring_run
 
 from divgan.cli import main
 from divgan.viz import report
@@ -13,7 +13,7 @@ from divgan.viz import report
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    return tiny_run(tmp_path_factory.mktemp("r") / "run", 30)
+    return small_ring_run(tmp_path_factory.mktemp("r") / "run", 30)
 
 
 def images(page: str) -> list[str]:
@@ -43,7 +43,7 @@ def test_report_is_written_at_each_evaluation(tmp_path, monkeypatch):
     calls = []
     real = report.write_report
     monkeypatch.setattr(report, "write_report", lambda *a, **k: calls.append(k.get("finished", False)) or real(*a, **k))
-    tiny_run(tmp_path / "run", 20)
+    small_ring_run(tmp_path / "run", 20)
     assert calls == [False, False, True]  # two evaluations, then the end of training
 
 
@@ -61,7 +61,7 @@ def test_divgan_report_regenerates_from_the_run_directory(run, capsys):
 
 
 def test_report_in_progress_and_missing_run(tmp_path, capsys):
-    run = tiny_run(tmp_path / "run", 20)
+    run = small_ring_run(tmp_path / "run", 20)
     run.path.joinpath("summary.json").unlink()
     run.path.joinpath("reference.json").unlink()
     report.write_report(run.path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from browser_helpers import Browser, find_chromium
-from report_helpers import tiny_run
+from report_helpers import small_ring_run
 
 from divgan import lecture
 from divgan.lecture import Figure, Result, Section
@@ -31,14 +31,14 @@ def test_checker_catches_broken_images_and_console_errors(browser, tmp_path):
 
 
 def test_report_renders(browser, tmp_path):
-    run = tiny_run(tmp_path / "run", 20)
+    run = small_ring_run(tmp_path / "run", 20)
     found = browser.check_page(run.path / "report.html")
     assert found["images"] >= 2 and found["broken"] == [] and found["errors"] == []
 
 
 def test_lecture_page_renders(browser, tmp_path):
     """The page writer with one real figure (the lecture end to end is rendered in test_lecture)."""
-    run = tiny_run(tmp_path / "run", 10)
+    run = small_ring_run(tmp_path / "run", 10)
     fig = Figure(run.path / "samples" / "density.png", "the ring after 10 steps", "divgan train ring --set train.steps=10")
     results = [Result(Section("ring", "The ring", lambda ctx: [fig]), [fig], 1.0),
                Result(Section("zoo", "The zoo", lambda ctx: []), missing=["divgan.nothing:here"])]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from report_helpers import tiny_run
+from report_helpers import small_ring_run
 
 pytest.importorskip("tensorboard")
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
@@ -15,7 +15,7 @@ def scalars(logdir) -> dict[str, list[tuple[int, float]]]:
 
 
 def test_tensorboard_mirrors_metrics_jsonl(tmp_path):
-    run = tiny_run(tmp_path / "run", 20, "train.tensorboard=true")
+    run = small_ring_run(tmp_path / "run", 20, "train.tensorboard=true")
     rows = run.trainer.run.read_metrics()
     tb = scalars(run.path / "tensorboard")
     assert [s for s, _ in tb["loss/d_loss"]] == [10, 20]
@@ -26,5 +26,5 @@ def test_tensorboard_mirrors_metrics_jsonl(tmp_path):
 
 
 def test_tensorboard_off_by_default(tmp_path):
-    run = tiny_run(tmp_path / "run", 10)
+    run = small_ring_run(tmp_path / "run", 10)
     assert not (run.path / "tensorboard").exists()

@@ -197,7 +197,7 @@ def walk(ctx) -> list[Figure]:
     text = ("Spherical interpolation between pairs of random latent vectors, one walk per row, through the DCGAN trained on "
             f"{name}: the images change smoothly from one digit into another, with no jumps — the generator has learned a "
             "continuous map, not a lookup table of training images (Radford et al. 2015).")
-    walk_cmd = f"divgan interpolate runs/dcgan --rows 6 --steps 10 --out walk.png --gif walk.gif"
+    walk_cmd = "divgan interpolate runs/dcgan --rows 6 --steps 10 --out walk.png --gif walk.gif"
     return [Figure(png, text, walk_cmd), Figure(gif, "The same walks as an animation looping through four keypoints.", walk_cmd)]
 
 

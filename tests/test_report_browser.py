@@ -1,4 +1,4 @@
-"""The run report and the lecture page render in headless Chromium with no broken image and no
+"""The run report, the comparison page and the lecture page render in headless Chromium with no broken image and no
 console error. Chromium is Debian's ``chromium`` package: installed here if missing (root +
 apt-get); the test skips, saying why, only when it cannot be installed."""
 from __future__ import annotations
@@ -8,6 +8,7 @@ from browser_helpers import Browser, find_chromium
 from report_helpers import small_ring_run
 
 from divgan import lecture
+from divgan.cli import main
 from divgan.lecture import Figure, Result, Section
 
 
@@ -30,15 +31,26 @@ def test_checker_catches_broken_images_and_console_errors(browser, tmp_path):
     assert any("boom" in e for e in found["errors"]) and any("missing.png" in e for e in found["errors"])
 
 
-def test_report_renders(browser, tmp_path):
-    run = small_ring_run(tmp_path / "run", 20)
-    found = browser.check_page(run.path / "report.html")
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    return small_ring_run(root / "a", 20), small_ring_run(root / "b", 10, "optim.lr_d=0.0005")
+
+
+def test_report_renders(browser, runs):
+    found = browser.check_page(runs[0].path / "report.html")
     assert found["images"] >= 2 and found["broken"] == [] and found["errors"] == []
 
 
-def test_lecture_page_renders(browser, tmp_path):
+def test_compare_page_renders(browser, runs, tmp_path, capsys):
+    assert main(["compare", str(runs[0].path), str(runs[1].path), "--out", str(tmp_path / "cmp")]) == 0
+    found = browser.check_page(tmp_path / "cmp" / "index.html")
+    assert found["broken"] == [] and found["errors"] == []
+
+
+def test_lecture_page_renders(browser, runs, tmp_path):
     """The page writer with one real figure (the lecture end to end is rendered in test_lecture)."""
-    run = small_ring_run(tmp_path / "run", 10)
+    run = runs[1]
     fig = Figure(run.path / "samples" / "density.png", "the ring after 10 steps", "divgan train ring --set train.steps=10")
     results = [Result(Section("ring", "The ring", lambda ctx: [fig]), [fig], 1.0),
                Result(Section("zoo", "The zoo", lambda ctx: []), missing=["divgan.nothing:here"])]

@@ -121,7 +121,7 @@ def test_resumes_exactly():
 @pytest.mark.slow
 def test_unrolled_covers_more_grid_modes_than_vanilla():
     """The claim of docs/tricks.md, with its budget (``divgan zoo --data grid --seeds 5 --steps 500
-    --techniques vanilla,unrolled``; about a minute of CPU time): on the 25-Gaussian grid the plain GAN
+    --techniques vanilla,unrolled``): on the 25-Gaussian grid the plain GAN
     collapses to a few modes while the unrolled preset spreads over many."""
     from divgan.commands.zoo import run_one
 

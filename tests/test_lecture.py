@@ -55,9 +55,13 @@ def test_sections_missing_failed_and_made(sections, tmp_path):
     assert g.stat().st_size <= lecture.GALLERY_MAX_BYTES and Image.open(g).format == "PNG"
 
 
-def test_unknown_section_and_list(capsys):
-    assert main(["lecture", "--only", "nope"]) == 2
+def test_unknown_section_busy_out_and_list(capsys, tmp_path):
+    assert main(["lecture", "--only", "nope", "--out", str(tmp_path / "new")]) == 2
     assert "unknown lecture section 'nope'" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "mine.txt").write_text("keep")
+    assert main(["lecture", "--only", "ring", "--out", str(tmp_path)]) == 2
+    assert "not a divgan lecture" in capsys.readouterr().err and (tmp_path / "mine.txt").read_text() == "keep"
     assert main(["lecture", "--list"]) == 0
     assert "ring" in capsys.readouterr().out
 

@@ -154,11 +154,15 @@ def build(out: Path, quick: bool = False, only: list[str] | None = None, data_ro
     300 KB, into ``gallery`` if given. Small models run fastest on one thread (``threads``)."""
     from . import lecture_sections  # noqa: F401  (registers the sections)
 
+    from .errors import DivganError
+
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.is_dir() and any(out.iterdir()) and not (out / "index.html").exists():
+        raise DivganError(f"--out {out} is a non-empty folder that is not a divgan lecture (its runs/ would be replaced); choose another --out")
     names = only or SECTIONS.names()
     for n in names:
         SECTIONS[n]  # unknown names fail before any work
+    out.mkdir(parents=True, exist_ok=True)
     ctx = Context(out, quick, data_root, log or (lambda m: print(m, file=sys.stderr)))
     old_threads = torch.get_num_threads()
     if threads:

@@ -34,9 +34,11 @@ def test_missing_support_gives_an_infinite_forward_kl():
     assert math.isfinite(f_divergence_grid("reverse_kl", p, q, pts, cell))
     # q tiny but not exactly 0 (a KDE far from its samples): +inf or finite, never NaN
     q_tiny = lambda x: torch.where(x[:, 0] > 0, gaussian_log_prob(0.0, 1.0)(x) + math.log(2), torch.full((len(x),), -1e5, dtype=torch.float64))
-    for name in ("kl", "pearson", "reverse_kl", "js", "tv"):
-        v = f_divergence_grid(name, p, q_tiny, pts, cell)
-        assert not math.isnan(v) and (v == math.inf) == (name in ("kl", "pearson"))
+    vals = {name: f_divergence_grid(name, p, q_tiny, pts, cell) for name in ("kl", "pearson", "reverse_kl", "js", "tv", "hellinger")}
+    assert not any(math.isnan(v) for v in vals.values())
+    assert vals["kl"] == pytest.approx(0.5 * 1e5, rel=0.01)  # ∫_{x<0} p·(log p + 1e5) ≈ ½·1e5
+    assert vals["pearson"] == math.inf
+    assert vals["tv"] == pytest.approx(0.5, abs=5e-3) and vals["hellinger"] == pytest.approx(2 - math.sqrt(2), abs=5e-3)
 
 
 def test_kde_recovers_a_gaussian_density():

@@ -34,21 +34,30 @@ def grid(lo, hi, n: int) -> tuple[torch.Tensor, float]:
 
 
 def f_divergence_terms(div, log_p: torch.Tensor, log_q: torch.Tensor) -> torch.Tensor:
-    """q(x)·f(p(x)/q(x)) pointwise from log-densities (0 where both densities are negligible)."""
+    """q(x)·f(p(x)/q(x)) pointwise from log-densities (0 where both densities are negligible).
+
+    Where p/q > e^700 (q underflows, e.g. a KDE far from its samples, or q = 0) the term is written
+    p·h(r) with h(r) = f(e^r)/e^r, r = log p − log q, extrapolated linearly in r beyond 700 (exact for
+    KL and Jeffrey, whose h grows like r; the limit for bounded h; +inf where h overflows, Pearson)."""
     log_p, log_q = log_p.double(), log_q.double()
     live = torch.maximum(log_p, log_q) > _NEGLIGIBLE
-    u = torch.exp((log_p - log_q).clamp(-700.0, 700.0))
+    r = log_p - log_q
+    u = torch.exp(r.clamp(-700.0, 700.0))
     terms = torch.exp(log_q) * div.f(u)
-    zero_q = (log_p - log_q > 700.0) & live  # q ≈ 0 < p (or exactly 0): q·f(p/q) → p·lim f(u)/u
-    terms = torch.where(zero_q, torch.exp(log_p) * _f_slope_at_infinity(div), terms)
+    far = (r > 700.0) & live
+    if far.any():
+        h700, slope = _ratio_tail(div)
+        tail = torch.full_like(r, h700) if slope == 0 else h700 + (r - 700.0) * slope
+        terms = torch.where(far, torch.exp(log_p) * tail, terms)
     return torch.where(live, terms, torch.zeros_like(terms))
 
 
-def _f_slope_at_infinity(div) -> float:
-    """lim f(u)/u as u → ∞ (the cost of mass of P where Q has none), +inf when it diverges."""
-    u = torch.tensor([1e10, 1e20], dtype=torch.float64)
-    s1, s2 = (div.f(u) / u).tolist()
-    return s2 if abs(s2 - s1) < 1e-6 else math.inf
+def _ratio_tail(div) -> tuple[float, float]:
+    """h(700) and the slope dh/dr there, for h(r) = f(e^r)/e^r (slope 0 when h has a finite limit)."""
+    r = torch.tensor([690.0, 700.0], dtype=torch.float64)
+    h690, h700 = (div.f(torch.exp(r)) / torch.exp(r)).tolist()
+    slope = (h700 - h690) / 10.0
+    return h700, (slope if slope > 1e-9 and math.isfinite(slope) else 0.0)
 
 
 def f_divergence_grid(div, log_p: LogDensity, log_q: LogDensity, points: torch.Tensor, cell: float) -> float:

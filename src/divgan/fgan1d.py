@@ -139,9 +139,13 @@ def _columns(row: dict) -> list[tuple[str, str]]:
     for key, heads in HEADERS.items():
         if key in row:
             r = row[key]
-            vals = [f"{r['mu']:.3f}", f"{r['sigma']:.3f}", f"{r['value']:.4f}"] + ([f"{r['bound']:.4f}"] if "bound" in r else [])
+            vals = [f"{r['mu']:.3f}", f"{r['sigma']:.3f}", _num(r["value"])] + ([_num(r["bound"])] if "bound" in r else [])
             cols += list(zip(heads, vals))
     return cols
+
+
+def _num(v: float) -> str:
+    return f"{v:.4f}" if abs(v) < 1e4 else f"{v:.3g}"
 
 
 def format_row(row: dict) -> str:

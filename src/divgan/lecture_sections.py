@@ -220,9 +220,10 @@ def neighbours(ctx) -> list[Figure]:
     (run, cmd), name = image_run(ctx)
     fig = ctx.fig("neighbours")
     stats = json.loads(ctx.command("neighbours", str(run.path), "--n", "16", "--out", str(fig)))
-    px = stats.get("pixel", {})
+    px = stats.get("pixels", {})
     measured = (f" Mean nearest-training-image distance in pixel space: samples {px['sample_mean']:.2f}, held-out real "
-                f"images {px['test_mean']:.2f} (ratio {px['ratio']:.2f}); a ratio well below 1 would suggest copying."
+                f"images {px['test_mean']:.2f} (ratio {px['ratio']:.2f}); a ratio well below 1 would suggest copying "
+                f"(computed on {stats['samples']} samples and {stats['train_images']} training images)."
                 if px else "")
     return [Figure(fig, f"Goodfellow et al. 2014, Fig. 2: DCGAN samples ({name}) each followed by its nearest training "
                    "image (framed). Samples that are not copies of their neighbours show the generator is not "

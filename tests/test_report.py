@@ -51,8 +51,12 @@ def test_divgan_report_regenerates_from_the_run_directory(run, capsys):
     (run.path / "report.html").unlink()
     (run.path / "samples" / "step_00000010.png").write_bytes((run.path / "samples" / "density.png").read_bytes())
     (run.path / "samples" / "latent_walk.png").write_bytes((run.path / "samples" / "density.png").read_bytes())
+    (run.path / "evaluation.json").write_text(json.dumps({"step": 30, "n_samples": 500, "metrics": {"fid_digits": 12.5},
+                                                          "reference": {"fid_digits": 0.75}}))
     assert main(["report", str(run.path)]) == 0
     page = (run.path / "report.html").read_text()
+    assert "Evaluation (<code>divgan evaluate</code>, step 30, 500 samples)" in page
+    assert "<td>fid_digits</td><td>12.5</td><td>0.75</td>" in page
     assert str(run.path / "report.html") in capsys.readouterr().out
     assert "finished: 30 steps" in page  # from summary.json
     assert "Samples over training" in page and "step 10" in page

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from divgan.data.toy import GaussianMixture
-from divgan.density import (GaussianKDE, f_divergence_grid, gaussian_kl, gaussian_log_prob, grid, jsd_grid,
+from divgan.density import (GaussianKDE, f_divergence_grid, f_of_log_ratio, gaussian_kl, gaussian_log_prob, grid, jsd_grid,
                             sample_divergences)
 from divgan.metrics import METRICS, metrics_for
 
@@ -39,6 +39,14 @@ def test_missing_support_gives_an_infinite_forward_kl():
     assert vals["kl"] == pytest.approx(0.5 * 1e5, rel=0.01)  # ∫_{x<0} p·(log p + 1e5) ≈ ½·1e5
     assert vals["pearson"] == math.inf
     assert vals["tv"] == pytest.approx(0.5, abs=5e-3) and vals["hellinger"] == pytest.approx(2 - math.sqrt(2), abs=5e-3)
+
+
+def test_f_of_log_ratio_extends_below_float64():
+    from divgan.divergences import DIVERGENCES
+    r = torch.tensor([-5000.0, -800.0, -1.0, 0.0, 3.0], dtype=torch.float64)
+    assert torch.allclose(f_of_log_ratio(DIVERGENCES["reverse_kl"], r), -r)  # f(u) = −log u = −r exactly
+    assert torch.allclose(f_of_log_ratio(DIVERGENCES["kl"], r)[:2], torch.zeros(2, dtype=torch.float64))  # u log u → 0
+    assert torch.allclose(f_of_log_ratio(DIVERGENCES["pearson"], r)[:2], torch.ones(2, dtype=torch.float64))  # (u−1)² → 1
 
 
 def test_kde_recovers_a_gaussian_density():

@@ -60,6 +60,21 @@ def _ratio_tail(div) -> tuple[float, float]:
     return h700, (slope if slope > 1e-9 and math.isfinite(slope) else 0.0)
 
 
+def f_of_log_ratio(div, r: torch.Tensor) -> torch.Tensor:
+    """f(e^r) for a log-ratio r = log p − log q, also below e^−700: there f(e^r) is extrapolated
+    linearly in r (exact for reverse KL, −r; the limit f(0) where it is finite). Above r = 700 the
+    value at 700 is used (a lower bound; such points make D_f astronomically large anyway)."""
+    r = r.double()
+    out = div.f(torch.exp(r.clamp(-700.0, 700.0)))
+    low = r < -700.0
+    if low.any():
+        f700, f690 = div.f(torch.exp(torch.tensor([-700.0, -690.0], dtype=torch.float64))).tolist()
+        slope = (f690 - f700) / 10.0  # df/dr near r = −700
+        slope = slope if abs(slope) > 1e-9 and math.isfinite(slope) else 0.0
+        out = torch.where(low, f700 + (r + 700.0) * slope, out)
+    return out
+
+
 def f_divergence_grid(div, log_p: LogDensity, log_q: LogDensity, points: torch.Tensor, cell: float) -> float:
     """D_f(P‖Q) = ∫ q f(p/q) by quadrature on ``points`` (from ``grid``) with cell volume ``cell``."""
     from .divergences import DIVERGENCES

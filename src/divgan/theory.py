@@ -20,7 +20,7 @@ from typing import Callable
 
 import torch
 
-from .density import GaussianKDE, f_divergence_grid
+from .density import GaussianKDE, f_divergence_grid, f_of_log_ratio
 from .objectives import FGAN, Objective
 
 LOG4 = math.log(4.0)
@@ -100,7 +100,7 @@ def critic_report(objective: Objective, critic_fn, log_p, log_q, p_samples: torc
         t, t_star = div.activation(v), div.optimal_critic(torch.exp(lp - lq))
         mask = (d_star > SUPPORT[0]) & (d_star < SUPPORT[1])
         out["t_mae"] = float((t - t_star)[mask].abs().mean()) if mask.any() else math.nan
-        out["divergence"] = float(div.f(torch.exp((lp_q - lq_q).clamp(max=700))).mean())  # E_q[f(p/q)]
+        out["divergence"] = float(f_of_log_ratio(div, lp_q - lq_q).mean())  # D_f = E_q[f(p/q)]
     return out
 
 

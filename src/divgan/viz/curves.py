@@ -14,10 +14,18 @@ def smooth(y, k: int):
     return np.convolve(y, np.ones(k) / k, mode="valid")
 
 
+_NOT_CURVES = ("step", "time", "d_loss", "g_loss", "modes_total")
+PRIORITY = ("modes", "high_quality", "kl_uniform", "jsd", "kl_pq", "kl_qp", "fid", "kid", "classes", "value")
+MAX_PANELS = 6
+
+
 def plot_curves(losses: dict[str, list[float]], metrics: list[dict], path: Path, keys: list[str] | None = None) -> Path:
     """Left: smoothed losses per step. Right: one line per scalar metric over evaluation steps."""
-    keys = keys or sorted({k for m in metrics for k, v in m.items() if isinstance(v, (int, float)) and k not in ("step", "time", "d_loss", "g_loss", "modes_total")})
-    ncols = 1 + min(len(keys), 4)
+    if keys is None:
+        found = {k for m in metrics for k, v in m.items() if isinstance(v, (int, float)) and k not in _NOT_CURVES}
+        keys = [k for k in PRIORITY if k in found] + sorted(found - set(PRIORITY))
+    keys = keys[:MAX_PANELS]
+    ncols = 1 + len(keys)
     fig, axes = plt.subplots(1, ncols, figsize=(4 * ncols, 3), squeeze=False)
     ax = axes[0][0]
     for name, ys in losses.items():

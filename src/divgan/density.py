@@ -184,6 +184,7 @@ def sample_divergences(log_p: LogDensity, p_samples: torch.Tensor, q_samples: to
     return {
         "kl_pq": float((lp_p - lq_p).mean()),
         "kl_qp": float((lq_q - lp_q).mean()),
-        "jsd": float(0.5 * (lp_p - lm_p).mean() + 0.5 * (lq_q - lm_q).mean()),
+        # JSD ≥ 0; the Monte Carlo estimate can dip just below 0 when p and q̂ nearly agree
+        "jsd": max(0.0, float(0.5 * (lp_p - lm_p).mean() + 0.5 * (lq_q - lm_q).mean())),
         "bandwidth": kde.h,
     }

@@ -70,3 +70,8 @@ def test_long_ring_preset_covers_all_modes_on_3_of_5_seeds():
         if full >= 3:
             break
     assert full >= 3
+
+
+def test_unknown_best_metric_is_one_clear_error_at_the_first_evaluation():
+    with pytest.raises(divgan.DivganError, match="eval.best_metric: this run has no metric 'modez'; it has: .*modes"):
+        divgan.train("ring", save=False, overrides=TINY + ["eval.best_metric=modez"], log=quiet)

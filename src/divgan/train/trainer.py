@@ -237,6 +237,9 @@ class Trainer:
 
     def _track_best(self, row: dict) -> None:
         key = self.cfg.eval.best_metric
+        if key and key not in row and not self.metrics_log[:-1]:  # a typo would otherwise never write best.pt
+            numeric = sorted(k for k, v in row.items() if isinstance(v, (int, float)) and k != "step")
+            raise DivganError(f"eval.best_metric: this run has no metric {key!r}; it has: {', '.join(numeric)}")
         if not key or not isinstance(row.get(key), (int, float)):
             return
         better = self.best is None or (row[key] > self.best["value"] if self.cfg.eval.best_mode == "max" else row[key] < self.best["value"])

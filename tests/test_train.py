@@ -75,3 +75,10 @@ def test_long_ring_preset_covers_all_modes_on_3_of_5_seeds():
 def test_unknown_best_metric_is_one_clear_error_at_the_first_evaluation():
     with pytest.raises(divgan.DivganError, match="eval.best_metric: this run has no metric 'modez'; it has: .*modes"):
         divgan.train("ring", save=False, overrides=TINY + ["eval.best_metric=modez"], log=quiet)
+
+
+def test_default_run_directory_is_named_after_the_preset():
+    from divgan.api import default_out
+
+    assert default_out(None).name.startswith("ring-") and default_out("grid-vanilla").name.startswith("grid-vanilla-")
+    assert default_out("configs/my.yaml").name.startswith("my-") and default_out({"seed": 1}).name.startswith("run-")

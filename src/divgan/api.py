@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from .config import Config, load_config, validate
+from .config import DEFAULT_PRESET, Config, load_config, validate
 from .errors import DivganError
 from .train import checkpoint, distributed
 from .train.rundir import RunDir
@@ -29,7 +29,7 @@ class Run:
 
 
 def default_out(cfg_source) -> Path:
-    name = cfg_source if isinstance(cfg_source, str) and cfg_source else "run"
+    name = DEFAULT_PRESET if cfg_source is None else cfg_source if isinstance(cfg_source, str) and cfg_source else "run"
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path("runs") / f"{Path(name).stem}-{stamp}"
 

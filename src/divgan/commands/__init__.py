@@ -18,3 +18,21 @@ def add_config_args(p) -> None:
     p.add_argument("config", nargs="?", default=None, help="preset name or YAML file (default: ring)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, dotted keys (e.g. train.steps=500); repeatable")
+
+
+def add_run_args(p) -> None:
+    """The arguments shared by commands that read a trained run: RUN_DIR, --seed, --best."""
+    p.add_argument("run_dir")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--best", action="store_true", help="use the best checkpoint instead of the latest")
+
+
+def run_trainer(args, kind: str | None = None):
+    """The trainer restored from ``args.run_dir`` (best or latest); ``kind`` insists on "image" or "toy"."""
+    from ..api import load_trainer
+    from ..errors import DivganError
+
+    trainer = load_trainer(args.run_dir, "best" if args.best else "latest")
+    if kind and trainer.data.kind != kind:
+        raise DivganError(f"{args.run_dir} is a {trainer.data.kind} run; this command needs an {kind} run")
+    return trainer

@@ -5,7 +5,7 @@ import json
 import os
 import sys
 
-from . import command
+from . import add_run_args, command
 
 EVALUATION_FILE = "evaluation.json"
 
@@ -66,12 +66,10 @@ class Evaluate:
 
     @staticmethod
     def configure(p):
-        p.add_argument("run_dir")
+        add_run_args(p)
         p.add_argument("--metrics", nargs="+", metavar="NAME",
                        help="metrics to compute (default: the run's defaults, plus parzen for images); e.g. features classes parzen inception")
         p.add_argument("--n", type=int, help="generator samples (default 10,000 for images, 26,000 for Stacked MNIST)")
-        p.add_argument("--seed", type=int, default=0)
-        p.add_argument("--best", action="store_true", help="use the best checkpoint instead of the latest")
         p.add_argument("--no-reference", action="store_true", help="skip the real-data reference values")
         p.add_argument("--inception-weights", metavar="PATH", help="local Inception-v3 weights for the inception metric")
 

@@ -3,18 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import command
-
-
-def image_trainer(run_dir, best: bool = False):
-    """The trainer of an image run (analysis commands need images)."""
-    from ..api import load_trainer
-    from ..errors import DivganError
-
-    trainer = load_trainer(run_dir, "best" if best else "latest")
-    if trainer.data.kind != "image":
-        raise DivganError(f"{run_dir} is a {trainer.data.kind} run; this command needs an image run")
-    return trainer
+from . import add_run_args, command, run_trainer
 
 
 def load_latents(path: str, dim: int):
@@ -39,16 +28,14 @@ class Interpolate:
 
     @staticmethod
     def configure(p):
-        p.add_argument("run_dir")
+        add_run_args(p)
         p.add_argument("--method", choices=("spherical", "linear"), default="spherical")
         p.add_argument("--rows", type=int, default=8, help="walks in the grid (random endpoint pairs)")
         p.add_argument("--steps", type=int, default=10, help="images per walk")
         p.add_argument("--keys", type=int, default=4, help="keypoints of the GIF's loop")
         p.add_argument("--z", metavar="FILE.npy", help="given latents K×latent_dim: the grid walks z[0]→z[1], z[2]→z[3], …; the GIF loops through all")
-        p.add_argument("--seed", type=int, default=0)
         p.add_argument("--out", help="grid PNG (default RUN_DIR/samples/walk_<method>.png)")
         p.add_argument("--gif", help="animated GIF (default beside the PNG, .gif)")
-        p.add_argument("--best", action="store_true", help="use the best checkpoint")
 
     @staticmethod
     def run(args) -> int:
@@ -60,7 +47,7 @@ class Interpolate:
 
         if args.rows < 1 or args.keys < 2:
             raise DivganError("--rows must be ≥ 1 and --keys ≥ 2")
-        trainer = image_trainer(args.run_dir, args.best)
+        trainer = run_trainer(args, "image")
         dim = trainer.G.latent_dim
         g = torch.Generator().manual_seed(args.seed)
         if args.z:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import command
+from . import add_run_args, command, run_trainer
 
 
 @command("invert")
@@ -13,7 +13,7 @@ class Invert:
 
     @staticmethod
     def configure(p):
-        p.add_argument("run_dir")
+        add_run_args(p)
         p.add_argument("--n", type=int, default=20, help="target images")
         p.add_argument("--split", choices=("train", "test"), default="train",
                        help="targets from the training images (Metz et al.) or held-out images")
@@ -21,9 +21,7 @@ class Invert:
         p.add_argument("--starts", type=int, default=4, help="random starts per image (the best is kept)")
         p.add_argument("--steps", type=int, default=300, help="optimiser steps (L-BFGS: outer steps of 20 iterations)")
         p.add_argument("--lr", type=float, default=0.05, help="Adam learning rate")
-        p.add_argument("--seed", type=int, default=0)
         p.add_argument("--out", help="figure (default RUN_DIR/samples/inversion_<method>.png)")
-        p.add_argument("--best", action="store_true", help="use the best checkpoint")
 
     @staticmethod
     def run(args) -> int:
@@ -32,11 +30,10 @@ class Invert:
         from ..analysis.inversion import invert, inversion_figure
         from ..errors import DivganError
         from ..metrics.features import real_sets
-        from .interpolate import image_trainer
 
         if args.n < 1:
             raise DivganError("--n must be at least 1")
-        trainer = image_trainer(args.run_dir, args.best)
+        trainer = run_trainer(args, "image")
         train, test = real_sets(trainer)
         pool = train if args.split == "train" else test
         idx = torch.randperm(len(pool), generator=torch.Generator().manual_seed(args.seed))[: args.n]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import command
+from . import add_run_args, command, run_trainer
 
 
 @command("neighbours")
@@ -13,12 +13,10 @@ class Neighbours:
 
     @staticmethod
     def configure(p):
-        p.add_argument("run_dir")
+        add_run_args(p)
         p.add_argument("--n", type=int, default=16, help="samples in the figure")
         p.add_argument("--stats-n", type=int, default=2000, help="samples (and held-out images) for the statistics")
-        p.add_argument("--seed", type=int, default=0)
         p.add_argument("--out", help="figure (default RUN_DIR/samples/neighbours.png)")
-        p.add_argument("--best", action="store_true", help="use the best checkpoint")
 
     @staticmethod
     def run(args) -> int:
@@ -28,11 +26,10 @@ class Neighbours:
         from ..errors import DivganError
         from ..evaluator import evaluator_for, load_evaluator
         from ..metrics.features import real_sets
-        from .interpolate import image_trainer
 
         if args.n < 1 or args.stats_n < 2:
             raise DivganError("--n must be ≥ 1 and --stats-n ≥ 2")
-        trainer = image_trainer(args.run_dir, args.best)
+        trainer = run_trainer(args, "image")
         name = evaluator_for(trainer.cfg.data["name"])
         try:
             ev = load_evaluator(name) if name else None

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from ..errors import DivganError
-from . import command
+from . import add_run_args, command, run_trainer
 
 
 @command("sample")
@@ -11,18 +11,15 @@ class Sample:
 
     @staticmethod
     def configure(p):
-        p.add_argument("run_dir")
+        add_run_args(p)
         p.add_argument("--n", type=int, default=64)
         p.add_argument("--out", required=True, help="FILE.npy (toys: float32 N×D; images: uint8 N×C×H×W) or FILE.png")
-        p.add_argument("--seed", type=int, default=0)
-        p.add_argument("--best", action="store_true", help="use the best checkpoint instead of the latest")
 
     @staticmethod
     def run(args) -> int:
         import numpy as np
         import torch
 
-        from ..api import load_trainer
         from ..viz.grids import save_grid, to_uint8
 
         if args.n < 1:
@@ -30,7 +27,7 @@ class Sample:
         out = Path(args.out)
         if out.suffix not in (".npy", ".png"):
             raise DivganError(f"--out must end in .npy or .png, got {out.name}")
-        trainer = load_trainer(args.run_dir, "best" if args.best else "latest")
+        trainer = run_trainer(args)
         z = torch.randn(args.n, trainer.G.latent_dim, generator=torch.Generator().manual_seed(args.seed))
         x = trainer.sample(args.n, z=z)
         out.parent.mkdir(parents=True, exist_ok=True)

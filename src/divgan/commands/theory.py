@@ -5,7 +5,7 @@ import json
 import math
 from pathlib import Path
 
-from . import command
+from . import add_run_args, command, run_trainer
 
 
 @command("theory")
@@ -14,16 +14,14 @@ class Theory:
 
     @staticmethod
     def configure(p):
-        p.add_argument("run_dir")
+        add_run_args(p)
         p.add_argument("--n", type=int, default=5000, help="generator and data samples (default: 5000)")
-        p.add_argument("--seed", type=int, default=0)
         p.add_argument("--out", default=None, help="folder for theory.json and theory.png (default: the run directory)")
 
     @staticmethod
     def run(args) -> int:
         import torch
 
-        from ..api import load_trainer
         from ..density import GaussianKDE
         from ..errors import DivganError
         from ..theory import run_report
@@ -31,7 +29,7 @@ class Theory:
 
         if args.n < 10:
             raise DivganError("--n must be at least 10")
-        trainer = load_trainer(args.run_dir)
+        trainer = run_trainer(args)
         rep = run_report(trainer, n=args.n, seed=args.seed)
         out = Path(args.out or args.run_dir)
         out.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,16 @@ def snapshot(trainer, n_points: int = 1000, grid: int = 120) -> dict:
     }
 
 
+def square_panel(ax, lo: float, hi: float, title: str, fontsize: int = 10) -> None:
+    """A bare square [lo, hi]² panel with a title (every 2-D toy figure uses it)."""
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=fontsize)
+
+
 def plot_density_panels(data, snapshots: list[dict], path: Path, title: str = "", titles: list[str] | None = None) -> Path:
     """One panel per snapshot: D(x) heat map, real-density contours, generator samples
     (panel titles: ``titles``, default "step N")."""
@@ -44,12 +54,7 @@ def plot_density_panels(data, snapshots: list[dict], path: Path, title: str = ""
         ax.contour(gx.numpy(), gy.numpy(), np.exp(logp - logp.max()), levels=[0.01, 0.1, 0.5], colors="k", linewidths=0.6)
         s = snap["samples"].numpy()
         ax.scatter(s[:, 0], s[:, 1], s=2, c="#2ca02c", alpha=0.6, linewidths=0)
-        ax.set_xlim(lo, hi)
-        ax.set_ylim(lo, hi)
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(panel_title, fontsize=10)
+        square_panel(ax, lo, hi, panel_title)
     if n:
         fig.colorbar(im, ax=axes[0].tolist(), fraction=0.02, pad=0.01, label="D(x)")
     fig.suptitle(title or "samples (green) over the real density (contours) and D(x) (colour)", fontsize=10)

@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
+from .toy import square_panel  # noqa: E402
 
 
 def sample_history(preset: str, steps: int, unroll: int, panels: int, seed: int = 0, n_points: int = 1000,
@@ -45,12 +46,7 @@ def unrolling_figure(preset: str, path, steps: int, unrolls=(0, 10), panels: int
         for c, ax in enumerate(axes[r]):
             s, title = (target, "target") if c == panels else (history[c][1].numpy(), f"step {history[c][0]}")
             ax.scatter(s[:, 0], s[:, 1], s=1.5, c="#1f77b4" if c == panels else "#2ca02c", alpha=0.5, linewidths=0)
-            ax.set_xlim(lo, hi)
-            ax.set_ylim(lo, hi)
-            ax.set_aspect("equal")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_title(title, fontsize=9)
+            square_panel(ax, lo, hi, title, fontsize=9)
         axes[r][0].set_ylabel(f"{k} unrolling steps", fontsize=10)
     fig.suptitle(f"generator samples over training ({preset}; Metz et al. 2016, Fig. 1)", fontsize=10)
     path = Path(path)

@@ -1,5 +1,6 @@
 """The f-GAN objective: its relation to the classic GAN, stability, training with every divergence,
 and the 1-D experiment (GAN game vs direct minimisation)."""
+import json
 import math
 from pathlib import Path
 
@@ -132,3 +133,35 @@ def test_mnist_fgan_presets_train_without_nan(name, tmp_path, monkeypatch):
                 log=lambda m: None)
     assert run.config.objective.divergence == name and run.config.generator["hidden"] == [1200, 1200]
     assert all(math.isfinite(run.summary["final"][k]) for k in ("d_loss", "g_loss", "value"))
+
+
+def test_fgan_samples_command_rows_per_divergence(tmp_path, capsys):
+    """With CONFIG every divergence trains on that config; one row each, finals in FILE.json."""
+    out = tmp_path / "rows.png"
+    assert main(["fgan-samples", "ring", "--out", str(out), "--steps", "5", "--divergences", "kl,tv", "--n", "50"]) == 0
+    assert out.exists() and set(json.loads(out.with_suffix(".json").read_text())) == {"kl", "tv"}
+    assert main(["fgan-samples", "ring", "--out", str(out), "--divergences", "nope"]) == 2
+    assert main(["fgan-samples", "ring", "--out", str(tmp_path / "rows.jpg")]) == 2
+
+
+@pytest.mark.skipif(not (SHARED / "MNIST" / "raw").is_dir(), reason="no ../shared/data")
+def test_fgan_samples_uses_each_divergences_tuned_preset(tmp_path, monkeypatch):
+    """Without CONFIG each divergence trains with its own mnist-fgan-<name> preset (its tuned learning rates)."""
+    import divgan.api
+
+    monkeypatch.setenv("DIVGAN_CACHE", str(tmp_path / "cache"))
+    seen = {}
+    real_train = divgan.api.train
+
+    def spy(config, **kw):
+        run = real_train(config, **kw)
+        seen[run.config.objective.divergence] = (config, run.config.optim.lr_g, run.config.optim.lr_d)
+        return run
+
+    monkeypatch.setattr(divgan.api, "train", spy)
+    out = tmp_path / "rows.png"
+    assert main(["fgan-samples", "--out", str(out), "--steps", "2", "--divergences", "reverse_kl,tv", "--set", f"data.root={SHARED}",
+                 "--set", "data.limit=300", "--set", "train.batch_size=16", "--set", "eval.n_samples=16"]) == 0
+    assert seen["reverse_kl"] == ("mnist-fgan-reverse-kl", 2e-4, 5e-4)
+    assert seen["tv"] == ("mnist-fgan-tv", 5e-5, 5e-5)
+    assert out.exists()

@@ -1,5 +1,8 @@
 """``divgan fgan-samples [CONFIG] --out FILE.png``: train one f-GAN per divergence for a short budget
-and draw one row of samples per divergence (the f-GAN paper's MNIST figure)."""
+and draw one row of samples per divergence (the f-GAN paper's MNIST figure).
+
+Without CONFIG each divergence trains with its own tuned preset ``mnist-fgan-<name>``; with CONFIG every
+divergence trains with that config (only ``objective.divergence`` changes)."""
 from __future__ import annotations
 
 import json
@@ -42,7 +45,8 @@ class FGanSamples:
         for name in names:
             overrides = [*args.overrides, "objective.name=fgan", f"objective.divergence={name}", f"train.steps={args.steps}",
                          f"eval.every={args.steps}", "train.progress=false"]
-            run = train(args.config or "mnist-fgan-gan", overrides=overrides, save=False, log=lambda m: None)
+            config = args.config or f"mnist-fgan-{name.replace('_', '-')}"
+            run = train(config, overrides=overrides, save=False, log=lambda m: None)
             if run.summary.get("interrupted"):
                 print(f"divgan: interrupted while training {name}", file=sys.stderr)
                 return 130

@@ -66,3 +66,34 @@ def test_trainer_channels_last_auto_is_off_for_mlps():
     from divgan.train.trainer import Trainer
 
     assert Trainer(load_config("ring", ["train.device=cpu"]), log=lambda m: None).channels_last is False
+
+
+def test_channels_last_changes_the_layout_not_the_function():
+    """to_channels_last: every activation after the projection and every gradient the flatten hands back
+    is channels_last, and G and D compute the same values as in the default layout."""
+    import copy
+
+    from divgan.models import to_channels_last
+
+    torch.manual_seed(0)
+    G = build_generator({"name": "dcgan", "latent_dim": 16, "width": 8}, (1, 28, 28))
+    D = build_discriminator({"name": "dcgan", "width": 8}, (1, 28, 28))
+    G_cl, D_cl = to_channels_last(copy.deepcopy(G)), to_channels_last(copy.deepcopy(D))
+    z = torch.randn(6, 16)
+    x, x_cl = G(z), G_cl(z)
+    h = G_cl.net[:4](z)  # projection, unflatten, batch norm, ReLU
+    assert h.is_contiguous(memory_format=torch.channels_last) and not h.is_contiguous()
+    torch.testing.assert_close(x_cl, x, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(D_cl(x_cl), D(x), atol=1e-5, rtol=1e-4)
+
+    maps, grads = D_cl.body[:-1](x_cl.detach()), []  # the feature maps before the flatten
+    maps.register_hook(grads.append)  # the gradient as the layers below receive it
+    D_cl.head(D_cl.body[-1](maps)).sum().backward()
+    assert grads[0].is_contiguous(memory_format=torch.channels_last) and not grads[0].is_contiguous()
+
+
+def test_projection_is_a_linear_layer_with_dcgan_init():
+    G = build_generator({"name": "dcgan", "latent_dim": 100, "width": 32}, (1, 28, 28))
+    proj = G.net[0]
+    assert isinstance(proj, torch.nn.Linear) and proj.weight.shape == (64 * 7 * 7, 100)
+    assert abs(proj.weight.std().item() - 0.02) < 0.002

@@ -24,7 +24,7 @@ from torch import nn
 
 from ..errors import DivganError
 from ..params import Params
-from . import DISCRIMINATORS, GENERATORS, Discriminator
+from . import DISCRIMINATORS, GENERATORS, Discriminator, Flatten
 from .dcgan import dcgan_init
 from .mlp import mlp_layers
 
@@ -109,7 +109,7 @@ class LevelDiscriminator(nn.Module):
             c, size = width * 2 ** i, (size + 1) // 2
         if dropout > 0:
             convs.append(nn.Dropout(dropout))
-        self.net = nn.Sequential(*convs, nn.Flatten())
+        self.net = nn.Sequential(*convs, Flatten())
         self.feature_dim = c * size * size
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,33 @@
+"""bench/throughput.py runs end to end on a tiny budget and reports every figure issue 9 asks for
+(the numbers themselves are benchmarks, never asserted)."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO / ".." / "shared" / "data"
+
+
+@pytest.mark.skipif(not (SHARED / "MNIST" / "raw").is_dir(), reason="no ../shared/data")
+def test_throughput_bench_reports_ratios_flops_peak_kernels_unrolled_memory():
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "throughput.py"), "--steps", "1", "--repeats", "1", "--unrolled", "1",
+                          "--data-root", str(SHARED)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert re.search(r"matmul peak .* fp32 [\d.]+ GFLOP/s, bf16 [\d.]+ GFLOP/s", text)
+    for model in ("MLP GAN", "DCGAN-28"):
+        assert model in text
+    assert len(re.findall(r"ratio divgan / reference: [\d.]+×   divgan reuse / reference: [\d.]+×", text)) == 2
+    assert len(re.findall(r"[\d.]+ MFLOP/image", text)) == 6
+    assert len(re.findall(r"in convolution/GEMM kernels \(\d+%\)", text)) == 2
+    assert re.search(r"k =  1: +[\d.]+× the k = 0 step", text)
+    assert "peak RSS" in text and "USDT" not in out.stderr
+
+
+def test_throughput_bench_without_data_is_one_clear_error(tmp_path):
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "throughput.py"), "--data-root", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and out.stderr.strip().count("\n") == 0 and "MNIST not found" in out.stderr

@@ -161,3 +161,21 @@ def test_model_that_does_not_fit_the_data_shape(tmp_path, capsys):
     cfg.write_text("generator: {name: dcgan}\ndiscriminator: {name: dcgan}\n")
     assert "needs square images" in fails(capsys, "train", str(cfg), "--out", str(tmp_path / "new"))
     assert not (tmp_path / "new").exists()
+
+
+def test_sampling_a_checkpoint_that_does_not_fit_the_models_is_one_line(run, tmp_path, capsys):
+    """A run whose checkpoint does not fit the models its config builds (another config, or a model
+    layout from an older divgan): `divgan sample` says so in one line and changes nothing."""
+    import shutil
+
+    import yaml
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    cfg = yaml.safe_load((copy / "config.yaml").read_text())
+    cfg["generator"]["hidden"] = [8]
+    (copy / "config.yaml").write_text(yaml.safe_dump(cfg))
+    before = snapshot(copy)
+    line = fails(capsys, "sample", str(copy), "--n", "4", "--out", str(tmp_path / "s.npy"))
+    assert "does not match this run's config" in line and not (tmp_path / "s.npy").exists()
+    assert snapshot(copy) == before

@@ -91,10 +91,10 @@ def load_trainer(path: str | Path, which: str = "latest") -> Trainer:
     run = RunDir.open(Path(path))
     trainer = Trainer(cfg, run, log=lambda m: None)
     if which == "best":
-        state = checkpoint.load(run.checkpoints / "best.pt")
+        state, used = checkpoint.load(run.checkpoints / "best.pt"), run.checkpoints / "best.pt"
     else:
-        state, _ = checkpoint.load_latest(run.checkpoints, warn=lambda m: None)
-    trainer.load_state_dict(state)
+        state, used = checkpoint.load_latest(run.checkpoints, warn=lambda m: None)
+    trainer.restore(state, used)
     trainer.G.eval()
     return trainer
 

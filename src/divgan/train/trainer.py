@@ -290,6 +290,14 @@ class Trainer:
         self.elapsed = float(s["elapsed"])
         self.set_lr_scale(float(s["lr_scale"]))
 
+    def restore(self, state: dict, path: Path) -> None:
+        """``load_state_dict`` with one clear error when the checkpoint does not fit the models (another
+        config, or a model from an older divgan)."""
+        try:
+            self.load_state_dict(state)
+        except (KeyError, RuntimeError, ValueError, TypeError) as e:
+            raise DivganError(f"checkpoint {path} does not match this run's config ({str(e).splitlines()[0][:160]})") from None
+
     def set_lr_scale(self, scale: float) -> None:
         self.lr_scale = scale
         for opt, lr in ((self.opt_g, self.cfg.optim.lr_g), (self.opt_d, self.cfg.optim.lr_d)):
@@ -323,10 +331,7 @@ class Trainer:
         if ranks != self.dist.world_size:
             raise DivganError(f"checkpoint {path} was written by {ranks} process(es); resume with the same number "
                               f"(torchrun --nproc_per_node={ranks} -m divgan train --resume ...)")
-        try:
-            self.load_state_dict(state)
-        except (KeyError, RuntimeError, ValueError, TypeError) as e:
-            raise DivganError(f"checkpoint {path} does not match this run's config ({str(e).splitlines()[0][:160]})") from None
+        self.restore(state, path)
         distributed.barrier()  # every rank has read its checkpoint before rank 0 tidies the folder
         if self.dist.is_main:
             for moved in checkpoint.set_aside_newer(self.run.checkpoints, path):

@@ -1,6 +1,7 @@
 """Training throughput of divgan against a plain tutorial-style PyTorch GAN, in one run.
 
-For the MNIST MLP GAN and DCGAN-28 at batch 64 it times, interleaved (so that the load of a shared
+For the MNIST MLP GAN and DCGAN-28 (at the tutorial's width 64, and at the width 32 of the
+``mnist-dcgan`` CPU preset) at batch 64 it times, interleaved (so that the load of a shared
 machine hits every variant alike; medians over repeats):
 
 - ``reference``: the PyTorch DCGAN tutorial loop — torchvision ``MNIST`` through a ``DataLoader``
@@ -47,7 +48,9 @@ COMMON = [f"train.batch_size={BATCH}", "train.device=cpu", "train.progress=false
 MODELS = {  # sections replacing the mnist-dcgan preset's
     "MLP GAN": {"generator": {"name": "mlp", "latent_dim": 100, "hidden": [256, 512], "output": "tanh"},
                 "discriminator": {"name": "mlp", "hidden": [512, 256]}},
-    "DCGAN-28": {},  # the mnist-dcgan preset as shipped
+    # the PyTorch DCGAN tutorial's width (ngf = ndf = 64) on 28×28, and the width-32 CPU preset as shipped
+    "DCGAN-28 (width 64)": {"generator": {"name": "dcgan", "latent_dim": 100, "width": 64}, "discriminator": {"name": "dcgan", "width": 64}},
+    "DCGAN-28 (width 32, preset mnist-dcgan)": {},
 }
 
 

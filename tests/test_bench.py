@@ -18,11 +18,11 @@ def test_throughput_bench_reports_ratios_flops_peak_kernels_unrolled_memory():
     assert out.returncode == 0, out.stderr
     text = out.stdout
     assert re.search(r"matmul peak .* fp32 [\d.]+ GFLOP/s, bf16 [\d.]+ GFLOP/s", text)
-    for model in ("MLP GAN", "DCGAN-28"):
+    for model in ("MLP GAN", "DCGAN-28 (width 64)", "DCGAN-28 (width 32, preset mnist-dcgan)"):
         assert model in text
-    assert len(re.findall(r"ratio divgan / reference: [\d.]+×   divgan reuse / reference: [\d.]+×", text)) == 2
-    assert len(re.findall(r"[\d.]+ MFLOP/image", text)) == 6
-    assert len(re.findall(r"in convolution/GEMM kernels \(\d+%\)", text)) == 2
+    assert len(re.findall(r"ratio divgan / reference: [\d.]+×   divgan reuse / reference: [\d.]+×", text)) == 3
+    assert len(re.findall(r"[\d.]+ MFLOP/image", text)) == 9
+    assert len(re.findall(r"in convolution/GEMM kernels \(\d+%\)", text)) == 3
     assert re.search(r"k =  1: +[\d.]+× the k = 0 step", text)
     assert "peak RSS" in text and "USDT" not in out.stderr
 

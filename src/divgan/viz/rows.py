@@ -14,7 +14,9 @@ def plot_sample_rows(rows: dict[str, torch.Tensor], path: Path, title: str = "",
     labels = list(rows)
     first = next(iter(rows.values()))
     if first.dim() == 4:
-        fig, axes = plt.subplots(len(labels), 1, figsize=(1.0 * len(first), 1.15 * len(labels)), squeeze=False)
+        height = 1.15 * len(labels)
+        fig, axes = plt.subplots(len(labels), 1, figsize=(1.0 * len(first), height), squeeze=False)
+        fig.subplots_adjust(top=1 - 0.5 / height, bottom=0.1 / height)  # a fixed margin for the title, whatever the rows
         for ax, label in zip(axes[:, 0], labels):
             strip = make_grid((rows[label].float().clamp(-1, 1) + 1) / 2, nrow=len(rows[label]), padding=2, pad_value=1.0)
             ax.imshow(strip.permute(1, 2, 0).numpy(), cmap="gray", interpolation="nearest")

@@ -1,8 +1,9 @@
 """DCGAN (Radford, Metz & Chintala 2016): all-convolutional generator and discriminator.
 
 Generator: z projected to a ``base``×``base`` map by a linear layer (the paper's "project and
-reshape"; the same function as a base×base transposed convolution of a 1×1 input, 4× faster on CPU), then stride-2 transposed convolutions that double the size, batch norm and ReLU on
-every hidden layer, tanh output. Discriminator: the mirror, stride-2 convolutions with LeakyReLU(0.2),
+reshape": the same function as a base×base transposed convolution of a 1×1 input, 4× faster on the
+CPU), then stride-2 transposed convolutions that double the size, batch norm and ReLU on every
+hidden layer, tanh output. Discriminator: the mirror, stride-2 convolutions with LeakyReLU(0.2),
 batch norm on every layer but the first; its features are the last feature map, flattened.
 Weights are drawn from N(0, 0.02) (batch-norm scales from N(1, 0.02)). Any channel count and any
 size ``base·2^k`` with base in 4..7 works: 28 (7·4), 32, 64, 8, 16, 96 (6·16).

@@ -1,5 +1,5 @@
-"""The trainer's fast paths: ``train.reuse_fake`` (one generator forward per step when d_steps = 1)
-and ``train.compile`` (torch.compile), each still training correctly."""
+"""The trainer's fast paths: ``train.reuse_fake`` (one generator forward per step when d_steps = 1),
+``train.compile`` (torch.compile) and fused Adam, each still training correctly."""
 from __future__ import annotations
 
 import shutil
@@ -57,3 +57,10 @@ def test_compile_matches_eager():
         compiled.train_step()
     for pa, pb in zip(eager.G.parameters(), compiled.G.parameters()):
         torch.testing.assert_close(pa, pb, rtol=1e-4, atol=1e-5)
+
+
+def test_adam_is_the_fused_kernel_on_cpu_and_sgd_is_unchanged():
+    t = _trainer()
+    assert t.opt_g.defaults["fused"] and t.opt_d.defaults["fused"]
+    s = _trainer("optim.name=sgd")
+    assert isinstance(s.opt_g, torch.optim.SGD) and s.opt_g.defaults["momentum"] == s.cfg.optim.momentum

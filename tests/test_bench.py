@@ -31,3 +31,13 @@ def test_throughput_bench_without_data_is_one_clear_error(tmp_path):
     out = subprocess.run([sys.executable, str(REPO / "bench" / "throughput.py"), "--data-root", str(tmp_path)],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and out.stderr.strip().count("\n") == 0 and "MNIST not found" in out.stderr
+
+
+def test_channels_last_bench_times_every_layout_and_precision():
+    """bench/channels_last.py builds the models as the trainer does (to_channels_last) and times all four variants."""
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "channels_last.py"), "--reps", "1", "--batch", "8", "--width", "8"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    for layout in ("off", "on "):
+        for prec in ("fp32", "bf16"):
+            assert re.search(rf"channels_last={layout} {prec}: +[\d.]+ ms  speed-up ×[\d.]+", out.stdout), out.stdout

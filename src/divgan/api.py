@@ -91,7 +91,8 @@ def load_trainer(path: str | Path, which: str = "latest") -> Trainer:
     run = RunDir.open(Path(path))
     trainer = Trainer(cfg, run, log=lambda m: None)
     if which == "best":
-        state, used = checkpoint.load(run.checkpoints / "best.pt"), run.checkpoints / "best.pt"
+        used = run.checkpoints / "best.pt"
+        state = checkpoint.load(used)
     else:
         state, used = checkpoint.load_latest(run.checkpoints, warn=lambda m: None)
     trainer.restore(state, used)

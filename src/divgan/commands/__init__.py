@@ -13,9 +13,10 @@ def command(name: str):
     return COMMANDS.register(name)
 
 
-def add_config_args(p) -> None:
-    """The config arguments shared by commands that build a run: CONFIG and --set."""
-    p.add_argument("config", nargs="?", default=None, help="preset name or YAML file (default: ring)")
+def add_config_args(p, default: str = "ring") -> None:
+    """The config arguments shared by commands that build a run: CONFIG (``default`` names what is used
+    without it, for the help text) and --set."""
+    p.add_argument("config", nargs="?", default=None, help=f"preset name or YAML file (default: {default})")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, dotted keys (e.g. train.steps=500); repeatable")
 

@@ -18,7 +18,7 @@ class FGanSamples:
 
     @staticmethod
     def configure(p):
-        add_config_args(p)
+        add_config_args(p, default="each divergence's mnist-fgan-<name> preset")
         p.add_argument("--out", required=True, help="FILE.png (a FILE.json with the final metrics is written beside it)")
         p.add_argument("--steps", type=int, default=500, help="generator updates per divergence (default: 500)")
         p.add_argument("--divergences", default=None, help="comma-separated names (default: all)")

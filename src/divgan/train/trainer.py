@@ -410,7 +410,7 @@ class Trainer:
 
 def use_channels_last(setting: str, *models: torch.nn.Module) -> bool:
     """``train.channels_last``; auto = on for convolutional models (the faster layout on GPUs, and on
-    CPUs with bf16: about 3× per DCGAN-28 step here, see bench/channels_last.py)."""
+    this CPU: bf16 channels-last ×1.71 vs fp32 NCHW, ×1.06 vs bf16 NCHW per DCGAN-28 step; docs/images.md)."""
     if setting != "auto":
         return setting == "on"
     conv = (torch.nn.Conv2d, torch.nn.ConvTranspose2d)

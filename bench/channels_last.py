@@ -10,7 +10,7 @@ import time
 
 import torch
 
-from divgan.models import build_discriminator, build_generator, to_channels_last
+from divgan.models import build_discriminator, build_generator
 
 
 def make(shape, width, channels_last, device):
@@ -18,7 +18,7 @@ def make(shape, width, channels_last, device):
     G = build_generator({"name": "dcgan", "width": width}, shape).to(device)
     D = build_discriminator({"name": "dcgan", "width": width}, shape).to(device)
     if channels_last:
-        G, D = to_channels_last(G), to_channels_last(D)  # as the trainer does (weights and Unflatten layers)
+        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)  # as the trainer does
     return G, D, torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999)), torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
 
 

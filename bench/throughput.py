@@ -20,7 +20,13 @@ the peak: with every other op free, the step cannot beat its kernels.
 
     python bench/throughput.py [--steps 20] [--repeats 3] [--threads N] [--data-root DIR]
 
-Images/s counts real training images per second (batch size × steps / time)."""
+Images/s counts real training images per second (batch size × steps / time).
+
+Allocator: by default the script re-runs itself with glibc's malloc told to keep freed memory
+(``MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2^40``). Otherwise buffers above glibc's adaptive mmap
+threshold are mapped afresh, or trimmed and faulted back in, every step, and how often depends on
+what the process allocated before: the fp32 reference then takes anywhere from 20 to 45 ms per
+DCGAN-28 step in one and the same process. ``--allocator default`` keeps glibc's defaults."""
 from __future__ import annotations
 
 import argparse
@@ -40,6 +46,7 @@ from torch import nn  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from divgan.config import load_config  # noqa: E402
+from divgan.models import Flatten, Unflatten  # noqa: E402
 from divgan.train.trainer import Trainer  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -85,6 +92,8 @@ class Reference:
         self.G, self.D = type(t.G)(_params(t.cfg.generator, t.G), t.data.shape), type(t.D)(_params(t.cfg.discriminator, t.D), t.data.shape)
         self.G.load_state_dict(t.G.state_dict())
         self.D.load_state_dict(t.D.state_dict())
+        tutorial_flatten(self.G)
+        tutorial_flatten(self.D)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.criterion = nn.BCEWithLogitsLoss()
@@ -110,6 +119,17 @@ class Reference:
         err_g.backward()
         self.opt_g.step()
         _ = (err_real + err_fake).item(), err_g.item()  # the tutorial logs the losses every step
+
+
+def tutorial_flatten(model: nn.Module) -> None:
+    """Swap divgan's pixel-major (channels-last) ``Flatten``/``Unflatten`` for the usual ``nn.Flatten`` /
+    ``nn.Unflatten``, which suit the reference's default NCHW layout (same FLOPs, no extra copies)."""
+    for parent in model.modules():
+        for name, child in parent.named_children():
+            if isinstance(child, Flatten):
+                setattr(parent, name, nn.Flatten())
+            elif isinstance(child, Unflatten):
+                setattr(parent, name, nn.Unflatten(1, child.shape))
 
 
 def _params(section: dict, module: nn.Module):
@@ -173,21 +193,30 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main(argv=None) -> int:
+STEADY_MALLOC = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(2**40)}  # glibc: keep freed memory
+
+
+def main(argv=None, reexec: bool = False) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=20, help="steps per timed segment")
     ap.add_argument("--repeats", type=int, default=3, help="timed segments per variant (median reported)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     ap.add_argument("--data-root", default=str(SHARED), help="folder holding MNIST/raw/*.gz")
     ap.add_argument("--unrolled", default="1,5,10", help="k values for the unrolled cost ('' to skip)")
+    ap.add_argument("--allocator", choices=["steady", "default"], default="steady",
+                    help="steady: glibc malloc keeps freed memory (re-runs the script with MALLOC_* set); default: as is")
     args = ap.parse_args(argv)
+    steady = all(os.environ.get(k) == v for k, v in STEADY_MALLOC.items())
+    if args.allocator == "steady" and not steady and reexec:
+        os.execve(sys.executable, [sys.executable, __file__, *(sys.argv[1:] if argv is None else argv)], {**os.environ, **STEADY_MALLOC})
     if args.threads:
         torch.set_num_threads(args.threads)
     if not (Path(args.data_root) / "MNIST" / "raw").is_dir():
         print(f"bench: MNIST not found under {args.data_root}/MNIST/raw (use --data-root)", file=sys.stderr)
         return 2
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {BATCH}; "
-          f"{args.repeats}×{args.steps} timed steps per variant, interleaved, medians")
+          f"{args.repeats}×{args.steps} timed steps per variant, interleaved, medians; "
+          f"allocator: {'steady (glibc keeps freed memory)' if steady else 'glibc defaults'}")
     peaks = {"fp32": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
     print(f"matmul peak (2048², best of 10): fp32 {peaks['fp32']:.1f} GFLOP/s, bf16 {peaks['bf16']:.1f} GFLOP/s")
     with tempfile.TemporaryDirectory() as tmp:
@@ -229,4 +258,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(reexec=True))

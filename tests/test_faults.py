@@ -134,6 +134,19 @@ def test_checkpoint_with_code_inside_is_refused_unexecuted(tmp_path, monkeypatch
     assert not marker.exists()
 
 
+def test_checkpoint_of_an_older_format_is_one_line_naming_why(tmp_path):
+    """A format-1 checkpoint (feature maps flattened channel-major) would load DCGAN weights permuted:
+    it is refused with the reason, and the run folder is left as it was."""
+    train(tmp_path / "run", 5)
+    path = tmp_path / "run" / "checkpoints" / "step_00000005.pt"
+    state = torch.load(path, weights_only=True)
+    torch.save({**state, "format": "divgan-checkpoint-1"}, path)
+    before = path.read_bytes()
+    with pytest.raises(DivganError, match="cannot be loaded: it was written before convolutional models flattened"):
+        checkpoint.load(path)
+    assert path.read_bytes() == before
+
+
 def _poison_once(monkeypatch, at_step: int):
     """Make G's weights NaN just before step ``at_step`` (once), as an exploding update would."""
     real, done = Trainer.train_step, []

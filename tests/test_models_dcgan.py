@@ -69,16 +69,15 @@ def test_trainer_channels_last_auto_is_off_for_mlps():
 
 
 def test_channels_last_changes_the_layout_not_the_function():
-    """to_channels_last: every activation after the projection and every gradient the flatten hands back
-    is channels_last, and G and D compute the same values as in the default layout."""
+    """In the channels_last layout every activation after the projection and every gradient the flatten
+    hands back is channels_last (no format mixing, no copies), and G and D compute the same values as
+    in the default layout."""
     import copy
-
-    from divgan.models import to_channels_last
 
     torch.manual_seed(0)
     G = build_generator({"name": "dcgan", "latent_dim": 16, "width": 8}, (1, 28, 28))
     D = build_discriminator({"name": "dcgan", "width": 8}, (1, 28, 28))
-    G_cl, D_cl = to_channels_last(copy.deepcopy(G)), to_channels_last(copy.deepcopy(D))
+    G_cl, D_cl = (copy.deepcopy(m).to(memory_format=torch.channels_last) for m in (G, D))
     z = torch.randn(6, 16)
     x, x_cl = G(z), G_cl(z)
     h = G_cl.net[:4](z)  # projection, unflatten, batch norm, ReLU
@@ -87,9 +86,23 @@ def test_channels_last_changes_the_layout_not_the_function():
     torch.testing.assert_close(D_cl(x_cl), D(x), atol=1e-5, rtol=1e-4)
 
     maps, grads = D_cl.body[:-1](x_cl.detach()), []  # the feature maps before the flatten
+    assert maps.is_contiguous(memory_format=torch.channels_last)
+    flat = D_cl.body[-1](maps)
+    assert flat.data_ptr() == maps.data_ptr()  # the flatten is a view, not a copy
     maps.register_hook(grads.append)  # the gradient as the layers below receive it
-    D_cl.head(D_cl.body[-1](maps)).sum().backward()
+    D_cl.head(flat).sum().backward()
     assert grads[0].is_contiguous(memory_format=torch.channels_last) and not grads[0].is_contiguous()
+
+
+def test_flatten_and_unflatten_are_inverse_and_pixel_major():
+    from divgan.models import Flatten, Unflatten
+
+    x = torch.arange(2 * 3 * 4 * 5.0).reshape(2, 3, 4, 5)
+    flat = Flatten()(x)
+    assert torch.equal(flat[0, :3], x[0, :, 0, 0])  # all channels of the first pixel come first
+    for layout in (torch.contiguous_format, torch.channels_last):
+        assert torch.equal(Flatten()(x.contiguous(memory_format=layout)), flat)
+    assert torch.equal(Unflatten((3, 4, 5))(flat), x)
 
 
 def test_projection_is_a_linear_layer_with_dcgan_init():

@@ -32,52 +32,30 @@ def activation(name: str) -> nn.Module:
     return ACTIVATIONS[name]()
 
 
-class _FlattenKeepFormat(torch.autograd.Function):
-    """Flatten whose backward hands back the gradient in the input's memory format."""
+class Flatten(nn.Module):
+    """(B, C, H, W) -> (B, H·W·C): feature maps flattened pixel by pixel (channels last).
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.shape = x.shape
-        ctx.channels_last = x.dim() == 4 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
-        return x.reshape(x.shape[0], -1)
+    For a channels_last activation (the CPU fast path) this is a free view, and so is its backward:
+    the layers below get their gradient in their own memory format. The classic (C, H, W) order would
+    copy the activation and its gradient and hand an NCHW gradient to channels_last layers, whose
+    mixed-format backward kernels are several times slower. Other layouts are copied; the values never
+    depend on the layout."""
 
-    @staticmethod
-    def backward(ctx, grad):
-        grad = grad.reshape(ctx.shape)
-        return grad.contiguous(memory_format=torch.channels_last) if ctx.channels_last else grad
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.permute(0, 2, 3, 1).reshape(x.shape[0], -1) if x.dim() == 4 else x.reshape(x.shape[0], -1)
 
 
 class Unflatten(nn.Module):
-    """(B, C·H·W) -> (B, C, H, W), stored channels_last once ``to_channels_last`` has run (the values are
-    the same either way), so that the layers after it, and their backward passes, see one memory format."""
+    """(B, H·W·C) -> (B, C, H, W), the inverse of ``Flatten``: a free view with channels_last strides,
+    so a generator's layers after a linear projection run channels_last without a copy."""
 
     def __init__(self, shape: tuple[int, int, int]):
         super().__init__()
-        self.shape, self.channels_last = tuple(shape), False
+        self.shape = tuple(shape)  # (C, H, W)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.reshape(x.shape[0], *self.shape)
-        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
-
-
-def to_channels_last(model: nn.Module) -> nn.Module:
-    """Convert a model's 4-D weights to channels_last and switch its ``Unflatten`` layers to that layout."""
-    model.to(memory_format=torch.channels_last)
-    for m in model.modules():
-        if isinstance(m, Unflatten):
-            m.channels_last = True
-    return model
-
-
-class Flatten(nn.Module):
-    """``nn.Flatten`` for convolutional bodies that keeps channels_last in the backward pass.
-
-    A plain flatten gives the layers below a contiguous (NCHW) gradient for channels_last activations;
-    every backward op of the body then mixes two memory formats, and on the CPU the slow strided kernels
-    cost about 2 ms of a 15 ms DCGAN-28 step (bench/throughput.py)."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _FlattenKeepFormat.apply(x)
+        c, h, w = self.shape
+        return x.reshape(x.shape[0], h, w, c).permute(0, 3, 1, 2)
 
 
 class Discriminator(nn.Module):

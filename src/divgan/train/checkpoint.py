@@ -17,7 +17,11 @@ import torch
 
 from ..errors import DivganError
 
-FORMAT = "divgan-checkpoint-1"
+FORMAT = "divgan-checkpoint-2"
+# formats this version cannot read, and why (format 2: feature maps are flattened pixel by pixel, so a
+# format-1 DCGAN/LAPGAN critic head or DCGAN projection would load with permuted weights)
+OLD_FORMATS = {"divgan-checkpoint-1": "it was written before convolutional models flattened their feature maps "
+                                      "pixel by pixel (checkpoint format 2); retrain, or use a divgan from before that change"}
 _NAME = re.compile(r"^step_(\d+)\.pt$")
 _TMP = re.compile(r"^\..+\.tmp-\d+$")
 
@@ -59,7 +63,8 @@ def load(path: Path) -> dict:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise DivganError(f"checkpoint {path} is damaged or not a divgan checkpoint ({first[:160]})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise DivganError(f"checkpoint {path} is not a divgan checkpoint")
+        why = OLD_FORMATS.get(state.get("format")) if isinstance(state, dict) else None
+        raise DivganError(f"checkpoint {path} cannot be loaded: {why}" if why else f"checkpoint {path} is not a divgan checkpoint")
     return state
 
 

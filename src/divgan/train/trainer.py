@@ -26,7 +26,7 @@ from ..config import Config
 from ..data import build_dataset
 from ..errors import DivganError
 from ..metrics import METRICS, metrics_for
-from ..models import build_discriminator, build_generator, to_channels_last
+from ..models import build_discriminator, build_generator
 from ..objectives import build_objective
 from ..tricks import Tricks
 from . import checkpoint, distributed
@@ -75,8 +75,8 @@ class Trainer:
         self.D.to(self.device)
         self.channels_last = use_channels_last(cfg.train.channels_last, self.G, self.D)
         if self.channels_last:
-            to_channels_last(self.G)
-            to_channels_last(self.D)
+            self.G.to(memory_format=torch.channels_last)
+            self.D.to(memory_format=torch.channels_last)
         if self.dist.enabled:
             torch.manual_seed(cfg.seed * 1009 + 1 + self.dist.rank)  # per-rank dropout and trick noise
         self.G_train, self.D_train = self._training_modules()
@@ -132,11 +132,11 @@ class Trainer:
         return self.G_train(self.noise(n))
 
     def discriminate(self, D, x: torch.Tensor, with_features: bool = False):
-        """D on a (trick-transformed) input, outputs in float32."""
+        """D on a (trick-transformed) input: logits in float32, features (if asked) as computed."""
         with self.autocast():
             out = D(self.tricks.d_input(x, self.step), with_features=with_features)
         if with_features:
-            return out[0].float(), out[1].float()
+            return out[0].float(), out[1]
         return out.float()
 
     # ------------------------------------------------------------------ the algorithm

@@ -19,7 +19,7 @@ from . import TRICKS, Trick
 
 def feature_matching_loss(real_feats: torch.Tensor, fake_feats: torch.Tensor) -> torch.Tensor:
     """‖mean(real) − mean(fake)‖² over the batch dimension (features flattened)."""
-    diff = real_feats.flatten(1).mean(0) - fake_feats.flatten(1).mean(0)
+    diff = real_feats.flatten(1).float().mean(0) - fake_feats.flatten(1).float().mean(0)
     return diff.pow(2).sum()
 
 
@@ -60,7 +60,7 @@ class FeatureMatching(Trick):
     def _features(self, trainer, x: torch.Tensor) -> torch.Tensor:
         x = trainer.tricks.d_input(x, trainer.step)
         with trainer.autocast():
-            return layer_output(trainer.D, x, self.p.layer).float()
+            return layer_output(trainer.D, x, self.p.layer)
 
     def g_loss(self, trainer, loss, fake, feats):
         real = trainer.real_batch(fake.shape[0])

@@ -9,8 +9,10 @@ machine hits every variant alike; medians over repeats):
   both updates, ``.item()`` logging each step, fp32, default memory format; the same G and D
   architectures as divgan (fresh copies of divgan's modules);
 - ``divgan``: ``Trainer.train_step`` with the config's defaults (in-memory data, bf16 autocast and
-  channels_last where ``auto`` picks them, a fresh generator forward for the G step);
-- ``divgan reuse``: the same with ``train.reuse_fake=true`` (the tutorial's algorithm).
+  channels_last where ``auto`` picks them) and ``train.reuse_fake=false``: Goodfellow's Algorithm 1,
+  a fresh generator forward on new noise for the G step;
+- ``divgan reuse``: the same with ``train.reuse_fake=true``, the tutorial's algorithm (and the
+  ``mnist-dcgan`` preset's): the equal-algorithm comparison with the reference.
 
 It also prints FLOPs per training image (``torch.utils.flop_counter``), the achieved GFLOP/s of
 divgan's DCGAN-28 step against the machine's measured matmul peak (fp32 and bf16), the cost of k
@@ -51,7 +53,8 @@ from divgan.train.trainer import Trainer  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 BATCH = 64
-COMMON = [f"train.batch_size={BATCH}", "train.device=cpu", "train.progress=false", "data.download=false"]
+COMMON = [f"train.batch_size={BATCH}", "train.device=cpu", "train.progress=false", "data.download=false",
+          "train.reuse_fake=false"]  # Algorithm 1 unless a variant says otherwise
 MODELS = {  # sections replacing the mnist-dcgan preset's
     "MLP GAN": {"generator": {"name": "mlp", "latent_dim": 100, "hidden": [256, 512], "output": "tanh"},
                 "discriminator": {"name": "mlp", "hidden": [512, 256]}},

@@ -134,17 +134,19 @@ def test_checkpoint_with_code_inside_is_refused_unexecuted(tmp_path, monkeypatch
     assert not marker.exists()
 
 
-def test_checkpoint_of_an_older_format_is_one_line_naming_why(tmp_path):
-    """A format-1 checkpoint (feature maps flattened channel-major) would load DCGAN weights permuted:
-    it is refused with the reason, and the run folder is left as it was."""
+def test_resuming_a_run_of_an_older_checkpoint_format_is_one_line_and_changes_nothing(tmp_path):
+    """Format-1 checkpoints (feature maps flattened channel-major) would load DCGAN weights permuted:
+    ``--resume`` refuses them in one line naming the reason, and neither renames them as damaged nor
+    touches anything else in the run folder."""
     train(tmp_path / "run", 5)
-    path = tmp_path / "run" / "checkpoints" / "step_00000005.pt"
-    state = torch.load(path, weights_only=True)
-    torch.save({**state, "format": "divgan-checkpoint-1"}, path)
-    before = path.read_bytes()
-    with pytest.raises(DivganError, match="cannot be loaded: it was written before convolutional models flattened"):
-        checkpoint.load(path)
-    assert path.read_bytes() == before
+    for _, path in checkpoint.step_checkpoints(tmp_path / "run" / "checkpoints"):
+        torch.save({**torch.load(path, weights_only=True), "format": "divgan-checkpoint-1"}, path)
+    before = {p: p.read_bytes() for p in (tmp_path / "run").rglob("*") if p.is_file()}
+    proc = cli("train", "--resume", str(tmp_path / "run"))
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2 and err.count("\n") == 1, err
+    assert "cannot be loaded: it was written before convolutional models flattened" in err
+    assert {p: p.read_bytes() for p in (tmp_path / "run").rglob("*") if p.is_file()} == before
 
 
 def _poison_once(monkeypatch, at_step: int):

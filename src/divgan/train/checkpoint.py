@@ -30,6 +30,10 @@ class CheckpointWriteError(DivganError):
     """A checkpoint could not be written (disk full, permissions); older checkpoints are intact."""
 
 
+class CheckpointFormatError(DivganError):
+    """A divgan checkpoint of a format this version cannot read: not damaged, so never set aside."""
+
+
 def atomic_save(obj, path: Path) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
@@ -64,7 +68,9 @@ def load(path: Path) -> dict:
         raise DivganError(f"checkpoint {path} is damaged or not a divgan checkpoint ({first[:160]})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         why = OLD_FORMATS.get(state.get("format")) if isinstance(state, dict) else None
-        raise DivganError(f"checkpoint {path} cannot be loaded: {why}" if why else f"checkpoint {path} is not a divgan checkpoint")
+        if why:
+            raise CheckpointFormatError(f"checkpoint {path} cannot be loaded: {why}")
+        raise DivganError(f"checkpoint {path} is not a divgan checkpoint")
     return state
 
 
@@ -90,11 +96,14 @@ def save_step(state: dict, folder: Path, step: int, keep_last: int) -> Path:
 
 
 def load_latest(folder: Path, warn=print) -> tuple[dict, Path]:
-    """The newest checkpoint that loads; damaged newer ones are reported and skipped."""
+    """The newest checkpoint that loads; damaged newer ones are reported and skipped (a checkpoint of
+    an older format stops the search: the older ones are older still)."""
     errors = []
     for _, path in step_checkpoints(folder):
         try:
             return load(path), path
+        except CheckpointFormatError:
+            raise
         except DivganError as e:
             errors.append(str(e))
             warn(f"warning: {e}; trying an older checkpoint")

@@ -10,15 +10,14 @@ import time
 
 import torch
 
-from divgan.models import build_discriminator, build_generator
+from divgan.models import build_discriminator, build_generator, set_memory_format
 
 
 def make(shape, width, channels_last, device):
     torch.manual_seed(0)
     G = build_generator({"name": "dcgan", "width": width}, shape).to(device)
     D = build_discriminator({"name": "dcgan", "width": width}, shape).to(device)
-    if channels_last:
-        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)  # as the trainer does
+    G, D = set_memory_format(G, channels_last), set_memory_format(D, channels_last)  # as the trainer does
     return G, D, torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999)), torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
 
 

@@ -27,8 +27,9 @@ Images/s counts real training images per second (batch size × steps / time).
 Allocator: by default the script re-runs itself with glibc's malloc told to keep freed memory
 (``MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2^40``). Otherwise buffers above glibc's adaptive mmap
 threshold are mapped afresh, or trimmed and faulted back in, every step, and how often depends on
-what the process allocated before: the fp32 reference then takes anywhere from 20 to 45 ms per
-DCGAN-28 step in one and the same process. ``--allocator default`` keeps glibc's defaults."""
+what the process allocated before: the fp32 reference's width-32 step then took 22–27 ms in fresh
+processes against 20–21 ms steady, and the ratios moved with it (docs/distributed.md).
+``--allocator default`` keeps glibc's defaults."""
 from __future__ import annotations
 
 import argparse

@@ -74,14 +74,17 @@ def test_channels_last_changes_the_layout_not_the_function():
     in the default layout."""
     import copy
 
+    from divgan.models import set_memory_format
+
     torch.manual_seed(0)
     G = build_generator({"name": "dcgan", "latent_dim": 16, "width": 8}, (1, 28, 28))
     D = build_discriminator({"name": "dcgan", "width": 8}, (1, 28, 28))
-    G_cl, D_cl = (copy.deepcopy(m).to(memory_format=torch.channels_last) for m in (G, D))
+    G_cl, D_cl = (set_memory_format(copy.deepcopy(m), True) for m in (G, D))
     z = torch.randn(6, 16)
     x, x_cl = G(z), G_cl(z)
     h = G_cl.net[:4](z)  # projection, unflatten, batch norm, ReLU
     assert h.is_contiguous(memory_format=torch.channels_last) and not h.is_contiguous()
+    assert G.net[:4](z).is_contiguous()  # the default (NCHW) model stays NCHW
     torch.testing.assert_close(x_cl, x, atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(D_cl(x_cl), D(x), atol=1e-5, rtol=1e-4)
 
@@ -103,6 +106,7 @@ def test_flatten_and_unflatten_are_inverse_and_pixel_major():
     for layout in (torch.contiguous_format, torch.channels_last):
         assert torch.equal(Flatten()(x.contiguous(memory_format=layout)), flat)
     assert torch.equal(Unflatten((3, 4, 5))(flat), x)
+    assert Unflatten((3, 4, 5))(flat).is_contiguous()
 
 
 def test_projection_is_a_linear_layer_with_dcgan_init():

@@ -46,16 +46,27 @@ class Flatten(nn.Module):
 
 
 class Unflatten(nn.Module):
-    """(B, H·W·C) -> (B, C, H, W), the inverse of ``Flatten``: a free view with channels_last strides,
-    so a generator's layers after a linear projection run channels_last without a copy."""
+    """(B, H·W·C) -> (B, C, H, W), the inverse of ``Flatten``. In a channels_last model (see
+    ``set_memory_format``) this is a free view; otherwise the maps are copied to NCHW."""
 
     def __init__(self, shape: tuple[int, int, int]):
         super().__init__()
-        self.shape = tuple(shape)  # (C, H, W)
+        self.shape, self.channels_last = tuple(shape), False  # (C, H, W)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         c, h, w = self.shape
-        return x.reshape(x.shape[0], h, w, c).permute(0, 3, 1, 2)
+        x = x.reshape(x.shape[0], h, w, c).permute(0, 3, 1, 2)
+        return x if self.channels_last else x.contiguous()
+
+
+def set_memory_format(model: nn.Module, channels_last: bool) -> nn.Module:
+    """Put a model's 4-D weights and its ``Unflatten`` layers in one memory format, NHWC or NCHW, so
+    that no kernel mixes the two (the values never depend on the format)."""
+    model.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+    for m in model.modules():
+        if isinstance(m, Unflatten):
+            m.channels_last = channels_last
+    return model
 
 
 class Discriminator(nn.Module):

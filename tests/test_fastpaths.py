@@ -30,6 +30,11 @@ def test_reuse_fake_halves_generator_forwards():
     assert _count_generator_forwards(_trainer("train.reuse_fake=true"), 4) == 4
 
 
+def test_dcgan_presets_reuse_the_fakes_as_the_tutorial_does_and_the_rest_do_not():
+    assert load_config("mnist-dcgan").train.reuse_fake and load_config("fashion-dcgan").train.reuse_fake
+    assert not load_config("ring").train.reuse_fake and not load_config("mnist-goodfellow").train.reuse_fake
+
+
 def test_reuse_fake_gradients_equal_the_plain_step_on_the_same_noise():
     """With the same z in both updates, reuse gives exactly the plain algorithm's generator update."""
     plain = ("discriminator.dropout=0", "tricks.historical_averaging.g=0", "tricks.historical_averaging.d=0")

@@ -29,7 +29,10 @@ class Run:
 
 
 def default_out(cfg_source) -> Path:
-    name = DEFAULT_PRESET if cfg_source is None else cfg_source if isinstance(cfg_source, str) and cfg_source else "run"
+    """runs/<preset or YAML stem>-<time>: the default preset's name without a config, "run" for a dict."""
+    if cfg_source is None:
+        cfg_source = DEFAULT_PRESET
+    name = cfg_source if isinstance(cfg_source, str) and cfg_source else "run"
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path("runs") / f"{Path(name).stem}-{stamp}"
 

@@ -13,7 +13,7 @@ def test_loss_is_zero_for_identical_batches_and_positive_otherwise():
     assert feature_matching_loss(f, f + 1.0).item() == pytest.approx(10.0)
     # bf16 features (the trainer hands them on uncast under autocast) are averaged in fp32
     half = feature_matching_loss(f.bfloat16(), f.bfloat16() + 1.0)
-    assert half.dtype == torch.float32 and half.item() == pytest.approx(10.0)
+    assert half.dtype == torch.float32 and half.item() == pytest.approx(10.0, rel=1e-2)
 
 
 def test_replace_mode_is_the_feature_distance_of_real_and_fake():

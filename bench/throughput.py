@@ -12,7 +12,12 @@ machine hits every variant alike; medians over repeats):
   channels_last where ``auto`` picks them) and ``train.reuse_fake=false``: Goodfellow's Algorithm 1,
   a fresh generator forward on new noise for the G step;
 - ``divgan reuse``: the same with ``train.reuse_fake=true``, the tutorial's algorithm (and the
-  ``mnist-dcgan`` preset's): the equal-algorithm comparison with the reference.
+  ``mnist-dcgan`` preset's): the equal-algorithm comparison with the reference;
+- ``stock image layers`` (DCGAN): ``divgan reuse`` with PyTorch's own kernels in the image-side layers
+  instead of the sub-pixel form (``divgan.models.subpixel``), to show what that form gains.
+
+FLOPs are the model's, counted with the stock layers for every variant (the sub-pixel form does
+more arithmetic in less time; counting it would flatter the fraction of the peak).
 
 It also prints FLOPs per training image (``torch.utils.flop_counter``), the achieved GFLOP/s of
 divgan's DCGAN-28 step against the machine's measured matmul peak (fp32 and bf16), the cost of k
@@ -41,6 +46,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("KINETO_LOG_LEVEL", "99")  # keep the profiler's start/stop lines out of the report
@@ -50,6 +56,7 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from divgan.config import load_config  # noqa: E402
 from divgan.models import Flatten, Unflatten  # noqa: E402
+from divgan.models.subpixel import ImageConv2d, ImageConvTranspose2d  # noqa: E402
 from divgan.train.trainer import Trainer  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -96,8 +103,8 @@ class Reference:
         self.G, self.D = type(t.G)(_params(t.cfg.generator, t.G), t.data.shape), type(t.D)(_params(t.cfg.discriminator, t.D), t.data.shape)
         self.G.load_state_dict(t.G.state_dict())
         self.D.load_state_dict(t.D.state_dict())
-        tutorial_flatten(self.G)
-        tutorial_flatten(self.D)
+        tutorial_layers(self.G)
+        tutorial_layers(self.D)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.criterion = nn.BCEWithLogitsLoss()
@@ -125,9 +132,13 @@ class Reference:
         _ = (err_real + err_fake).item(), err_g.item()  # the tutorial logs the losses every step
 
 
-def tutorial_flatten(model: nn.Module) -> None:
-    """Swap divgan's pixel-major (channels-last) ``Flatten``/``Unflatten`` for the usual ``nn.Flatten`` /
-    ``nn.Unflatten``, which suit the reference's default NCHW layout (same FLOPs, no extra copies)."""
+def tutorial_layers(model: nn.Module) -> None:
+    """Make a copy of divgan's model a tutorial's: the usual ``nn.Flatten`` / ``nn.Unflatten`` for divgan's
+    pixel-major (channels-last) ones, which suit the reference's default NCHW layout (same FLOPs, no
+    extra copies), and PyTorch's own convolutions for divgan's sub-pixel image layers."""
+    for m in model.modules():
+        if isinstance(m, (ImageConv2d, ImageConvTranspose2d)):
+            m.__class__ = type(m).__bases__[0]
     for parent in model.modules():
         for name, child in parent.named_children():
             if isinstance(child, Flatten):
@@ -136,11 +147,29 @@ def tutorial_flatten(model: nn.Module) -> None:
                 setattr(parent, name, nn.Unflatten(1, child.shape))
 
 
+@contextmanager
+def stock_image_layers(*models: nn.Module):
+    """Run ``models`` with PyTorch's own kernels in their sub-pixel image layers (same parameters)."""
+    swapped = [(m, type(m)) for model in models for m in model.modules() if isinstance(m, (ImageConv2d, ImageConvTranspose2d))]
+    for m, cls in swapped:
+        m.__class__ = cls.__bases__[0]  # nn.Conv2d / nn.ConvTranspose2d
+    try:
+        yield
+    finally:
+        for m, cls in swapped:
+            m.__class__ = cls
+
+
 def _params(section: dict, module: nn.Module):
     return type(module).Params(**{k: v for k, v in section.items() if k != "name"})
 
 
 # ---------------------------------------------------------------- measurements
+
+
+def _run_stock(t: Trainer) -> None:
+    with stock_image_layers(t.G, t.D):
+        t.train_step()
 
 
 def seconds_per_step(step, n: int) -> float:
@@ -161,8 +190,9 @@ def interleaved(variants: dict, steps: int, repeats: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in times.items()}
 
 
-def flops_per_step(step) -> int:
-    with FlopCounterMode(display=False) as counter:
+def flops_per_step(step, *models: nn.Module) -> int:
+    """The model FLOPs of one step (image layers counted as the stock convolutions they equal)."""
+    with FlopCounterMode(display=False) as counter, stock_image_layers(*models):
         step()
     return counter.get_total_flops()
 
@@ -228,17 +258,25 @@ def main(argv=None, reexec: bool = False) -> int:
         for model in MODELS:
             t, reuse = trainer(model, args.data_root), trainer(model, args.data_root, "train.reuse_fake=true")
             ref = Reference(t, tv_root)
-            sec = interleaved({"reference": ref.train_step, "divgan": t.train_step, "divgan reuse": reuse.train_step},
-                              args.steps, args.repeats)
-            flops = {"reference": flops_per_step(ref.train_step), "divgan": flops_per_step(t.train_step),
-                     "divgan reuse": flops_per_step(reuse.train_step)}
+            variants = {"reference": ref.train_step, "divgan": t.train_step, "divgan reuse": reuse.train_step}
+            convolutional = any(isinstance(m, ImageConv2d) for m in t.D.modules())
+            if convolutional:
+                stock = trainer(model, args.data_root, "train.reuse_fake=true")
+                variants["stock image layers"] = lambda: _run_stock(stock)
+            sec = interleaved(variants, args.steps, args.repeats)
+            flops = {"reference": flops_per_step(ref.train_step), "divgan": flops_per_step(t.train_step, t.G, t.D),
+                     "divgan reuse": flops_per_step(reuse.train_step, reuse.G, reuse.D)}
+            flops["stock image layers"] = flops["divgan reuse"]
             prec = "bf16" if t.bf16 else "fp32"
             print(f"\n{model}  (divgan: {prec}, channels_last={t.channels_last}; reference: fp32, DataLoader+ToTensor/Normalize)")
             for name, s in sec.items():
-                print(f"  {name:13s} {BATCH / s:9.0f} img/s   {s * 1e3:8.2f} ms/step   {flops[name] / BATCH / 1e6:8.2f} MFLOP/image"
+                print(f"  {name:18s} {BATCH / s:9.0f} img/s   {s * 1e3:8.2f} ms/step   {flops[name] / BATCH / 1e6:8.2f} MFLOP/image"
                       f"   {flops[name] / s / 1e9:7.1f} GFLOP/s")
             print(f"  ratio divgan / reference: {sec['reference'] / sec['divgan']:.2f}×   "
                   f"divgan reuse / reference: {sec['reference'] / sec['divgan reuse']:.2f}×")
+            if convolutional:
+                print(f"  sub-pixel image layers: the divgan reuse step is {sec['stock image layers'] / sec['divgan reuse']:.3f}× "
+                      f"as fast as with stock layers ({sec['reference'] / sec['stock image layers']:.2f}× the reference)")
             for name in ("divgan", "divgan reuse"):
                 achieved = flops[name] / sec[name] / 1e9
                 print(f"  {name}: {achieved:.1f} GFLOP/s = {100 * achieved / peaks[prec]:.0f}% of the {prec} matmul peak"
@@ -249,7 +287,7 @@ def main(argv=None, reexec: bool = False) -> int:
                   f" ({100 * kern / total:.0f}%); with every other op free it would reach {ceiling:.0f} GFLOP/s"
                   f" = {100 * ceiling / peaks[prec]:.0f}% of the {prec} peak (the kernels' own ceiling)")
             print(f"  peak RSS so far: {peak_rss_mb():.0f} MB")
-            del t, reuse, ref
+            del t, reuse, ref, variants
     ks = [int(k) for k in args.unrolled.split(",") if k.strip()]
     if ks:
         print("\nunrolled GAN cost, MLP GAN (second-order), per step relative to k = 0:")

@@ -22,7 +22,8 @@ def test_throughput_bench_reports_ratios_flops_peak_kernels_unrolled_memory():
     for model in ("MLP GAN", "DCGAN-28 (width 64)", "DCGAN-28 (width 32, preset mnist-dcgan)"):
         assert model in text
     assert len(re.findall(r"ratio divgan / reference: [\d.]+×   divgan reuse / reference: [\d.]+×", text)) == 3
-    assert len(re.findall(r"[\d.]+ MFLOP/image", text)) == 9
+    assert len(re.findall(r"[\d.]+ MFLOP/image", text)) == 11  # 3 variants, and stock image layers for DCGAN
+    assert len(re.findall(r"sub-pixel image layers: the divgan reuse step is [\d.]+× as fast as with stock layers", text)) == 2
     assert len(re.findall(r"in convolution/GEMM kernels \(\d+%\)", text)) == 3
     assert re.search(r"k =  1: +[\d.]+× the k = 0 step", text)
     assert "peak RSS" in text and "USDT" not in out.stderr

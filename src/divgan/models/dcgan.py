@@ -15,6 +15,7 @@ from torch import nn
 from ..errors import DivganError
 from ..params import Params
 from . import DISCRIMINATORS, GENERATORS, Discriminator, Flatten, Unflatten
+from .subpixel import ImageConv2d, ImageConvTranspose2d
 
 
 def dcgan_plan(size: int) -> tuple[int, int]:
@@ -64,7 +65,7 @@ class DCGANGenerator(nn.Module):
                                    Unflatten((widths[0], base, base)), nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
         for a, b in zip(widths[:-1], widths[1:]):
             layers += [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU(True)]
-        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]
+        layers += [ImageConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         dcgan_init(self)
 
@@ -86,7 +87,7 @@ class DCGANDiscriminator(Discriminator):
         channels, size = _check_square(data_shape)
         base, steps = dcgan_plan(size)
         widths = [min(p.width * 2 ** i, p.max_width) for i in range(steps)]
-        layers: list[nn.Module] = [nn.Conv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        layers: list[nn.Module] = [ImageConv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
         for a, b in zip(widths[:-1], widths[1:]):
             layers += [nn.Conv2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.LeakyReLU(0.2, True)]
         if p.dropout > 0:

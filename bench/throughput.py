@@ -25,7 +25,7 @@ unrolling steps relative to k = 0 (k = 1, 5, 10, MLP GAN), and peak memory. A pr
 step into time inside convolution/GEMM kernels and the rest, which bounds the achievable fraction of
 the peak: with every other op free, the step cannot beat its kernels.
 
-    python bench/throughput.py [--steps 20] [--repeats 3] [--threads N] [--data-root DIR]
+    python bench/throughput.py [--steps 20] [--repeats 9] [--threads N] [--data-root DIR]
 
 Images/s counts real training images per second (batch size × steps / time).
 
@@ -233,7 +233,7 @@ STEADY_MALLOC = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(2**40)} 
 def main(argv=None, reexec: bool = False) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=20, help="steps per timed segment")
-    ap.add_argument("--repeats", type=int, default=3, help="timed segments per variant (median reported)")
+    ap.add_argument("--repeats", type=int, default=9, help="timed segments per variant (median reported)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     ap.add_argument("--data-root", default=str(SHARED), help="folder holding MNIST/raw/*.gz")
     ap.add_argument("--unrolled", default="1,5,10", help="k values for the unrolled cost ('' to skip)")

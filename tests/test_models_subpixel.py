@@ -1,6 +1,8 @@
 """divgan.models.subpixel: DCGAN's image-side layers compute exactly what nn.Conv2d / nn.ConvTranspose2d
 compute (values and every gradient, in every layout and precision), through the sub-pixel form only
 where it applies, with the parents' parameters and state-dict keys."""
+import shutil
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -79,3 +81,19 @@ def test_dcgan_uses_the_image_layers_and_keeps_its_state_dict_keys():
     D = build_discriminator({"name": "dcgan", "width": 8}, (1, 28, 28))
     assert isinstance(G.net[-2], ImageConvTranspose2d) and isinstance(D.body[0], ImageConv2d)
     assert G.net[-2].weight.shape == (8, 1, 4, 4) and {"net.7.weight", "net.7.bias"} <= set(G.state_dict()) and {"body.0.weight", "body.0.bias"} <= set(D.state_dict())
+
+
+@pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="torch.compile on CPU needs a C compiler")
+def test_image_layers_work_under_torch_compile():
+    """train.compile=true compiles the models: the custom autograd functions must trace and agree."""
+    torch.manual_seed(0)
+    G = build_generator({"name": "dcgan", "latent_dim": 8, "width": 4}, (1, 16, 16))
+    D = build_discriminator({"name": "dcgan", "width": 4}, (1, 16, 16))
+    z = torch.randn(4, 8)
+    grads = []
+    for g_mod, d_mod in ((G, D), (torch.compile(G), torch.compile(D))):
+        G.zero_grad(), D.zero_grad()
+        d_mod(g_mod(z)).sum().backward()
+        grads.append([p.grad.clone() for p in (*G.parameters(), *D.parameters())])
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)

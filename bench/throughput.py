@@ -136,9 +136,8 @@ def tutorial_layers(model: nn.Module) -> None:
     """Make a copy of divgan's model a tutorial's: the usual ``nn.Flatten`` / ``nn.Unflatten`` for divgan's
     pixel-major (channels-last) ones, which suit the reference's default NCHW layout (same FLOPs, no
     extra copies), and PyTorch's own convolutions for divgan's sub-pixel image layers."""
-    for m in model.modules():
-        if isinstance(m, (ImageConv2d, ImageConvTranspose2d)):
-            m.__class__ = type(m).__bases__[0]
+    for m in image_layers(model):
+        m.__class__ = STOCK[type(m)]
     for parent in model.modules():
         for name, child in parent.named_children():
             if isinstance(child, Flatten):
@@ -147,12 +146,20 @@ def tutorial_layers(model: nn.Module) -> None:
                 setattr(parent, name, nn.Unflatten(1, child.shape))
 
 
+STOCK = {ImageConv2d: nn.Conv2d, ImageConvTranspose2d: nn.ConvTranspose2d}  # same parameters, PyTorch's kernels
+
+
+def image_layers(*models: nn.Module) -> list[nn.Module]:
+    """The sub-pixel image layers of ``models``."""
+    return [m for model in models for m in model.modules() if type(m) in STOCK]
+
+
 @contextmanager
 def stock_image_layers(*models: nn.Module):
-    """Run ``models`` with PyTorch's own kernels in their sub-pixel image layers (same parameters)."""
-    swapped = [(m, type(m)) for model in models for m in model.modules() if isinstance(m, (ImageConv2d, ImageConvTranspose2d))]
+    """Run ``models`` with PyTorch's own kernels in their sub-pixel image layers."""
+    swapped = [(m, type(m)) for m in image_layers(*models)]
     for m, cls in swapped:
-        m.__class__ = cls.__bases__[0]  # nn.Conv2d / nn.ConvTranspose2d
+        m.__class__ = STOCK[cls]
     try:
         yield
     finally:
@@ -259,7 +266,7 @@ def main(argv=None, reexec: bool = False) -> int:
             t, reuse = trainer(model, args.data_root), trainer(model, args.data_root, "train.reuse_fake=true")
             ref = Reference(t, tv_root)
             variants = {"reference": ref.train_step, "divgan": t.train_step, "divgan reuse": reuse.train_step}
-            convolutional = any(isinstance(m, ImageConv2d) for m in t.D.modules())
+            convolutional = bool(image_layers(t.G, t.D))
             if convolutional:
                 stock = trainer(model, args.data_root, "train.reuse_fake=true")
                 variants["stock image layers"] = lambda: _run_stock(stock)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO / ".." / "shared" / "data"
@@ -43,3 +44,30 @@ def test_channels_last_bench_times_every_layout_and_precision():
     for layout in ("off", "on "):
         for prec in ("fp32", "bf16"):
             assert re.search(rf"channels_last={layout} {prec}: +[\d.]+ ms  speed-up ×[\d.]+", out.stdout), out.stdout
+
+
+def test_reference_models_have_the_tutorials_layers_and_divgans_flop_count():
+    """The reference runs PyTorch's own layers (no sub-pixel image layers; nn.Flatten/nn.Unflatten, which
+    permute the features, so the same parameters give a different but identically distributed
+    function) at divgan's FLOP count; swapping in the stock image layers keeps divgan's function."""
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from throughput import flops_per_step, image_layers, stock_image_layers, tutorial_layers
+    finally:
+        sys.path.pop(0)
+    from divgan.models import build_discriminator, build_generator
+
+    torch.manual_seed(0)
+    G, D = build_generator({"name": "dcgan", "latent_dim": 8, "width": 4}, (1, 28, 28)), build_discriminator({"name": "dcgan", "width": 4}, (1, 28, 28))
+    z = torch.randn(3, 8)
+    x, feats = G(z), D.body(G(z))
+    assert len(image_layers(G, D)) == 2
+    with stock_image_layers(G, D):
+        assert not image_layers(G, D)
+        torch.testing.assert_close(G(z), x)
+        torch.testing.assert_close(D.body(G(z)), feats)
+    assert len(image_layers(G, D)) == 2  # restored
+    divgan_flops = flops_per_step(lambda: D(G(z)).sum().backward(), G, D)
+    tutorial_layers(G), tutorial_layers(D)
+    assert not image_layers(G, D) and {torch.nn.Conv2d, torch.nn.Flatten} <= {type(m) for m in D.modules()}
+    assert flops_per_step(lambda: D(G(z)).sum().backward()) == divgan_flops

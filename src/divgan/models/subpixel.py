@@ -59,8 +59,12 @@ def transposed(y: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None = Non
     return F.pixel_shuffle(F.conv2d(y, subpixel_weight(w).contiguous(memory_format=fmt), b4, padding=1), 2)
 
 
-def _bias_grad(g: torch.Tensor, needed: bool) -> torch.Tensor | None:
-    return g.sum((0, 2, 3), dtype=torch.float32) if needed else None
+def _backward(ctx, g: torch.Tensor, x: torch.Tensor, w: torch.Tensor, is_transposed: bool, input_grad: bool):
+    """PyTorch's own gradients of the layer (the input's only if ``input_grad``)."""
+    need_x, need_w, need_b = ctx.needs_input_grad
+    bias = [w.shape[1] if is_transposed else w.shape[0]] if ctx.has_bias else None
+    return torch.ops.aten.convolution_backward(g, x, w, bias, transposed=is_transposed,
+                                               output_mask=[need_x and input_grad, need_w, need_b and ctx.has_bias], **CONV)
 
 
 class _Transposed(torch.autograd.Function):
@@ -75,9 +79,7 @@ class _Transposed(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        g = g.to(x.dtype)
-        gx, gw, _ = torch.ops.aten.convolution_backward(g, x, w, None, transposed=True, output_mask=[*ctx.needs_input_grad[:2], False], **CONV)
-        return gx, gw, _bias_grad(g, ctx.has_bias and ctx.needs_input_grad[2])
+        return _backward(ctx, g.to(x.dtype), x, w, is_transposed=True, input_grad=True)
 
 
 class _Conv(torch.autograd.Function):
@@ -93,9 +95,8 @@ class _Conv(torch.autograd.Function):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         g = g.to(x.dtype)
-        gx = transposed(g, w) if ctx.needs_input_grad[0] else None
-        _, gw, _ = torch.ops.aten.convolution_backward(g, x, w, None, transposed=False, output_mask=[False, ctx.needs_input_grad[1], False], **CONV)
-        return gx, gw, _bias_grad(g, ctx.has_bias and ctx.needs_input_grad[2])
+        _, gw, gb = _backward(ctx, g, x, w, is_transposed=False, input_grad=False)
+        return transposed(g, w) if ctx.needs_input_grad[0] else None, gw, gb
 
 
 def _applies(m: nn.modules.conv._ConvNd, x: torch.Tensor, image_channels: int) -> bool:

@@ -14,9 +14,9 @@ FLOPs in a kernel about 3× faster.
 ``ImageConvTranspose2d`` and ``ImageConv2d`` are ``nn.ConvTranspose2d`` / ``nn.Conv2d`` with the same
 parameters and state-dict keys. Only ``T`` (the generator's forward, the critic's input gradient) is
 computed differently; every other direction is PyTorch's own kernel, and other shapes and devices
-(where cuDNN is fast) use the parent's ``forward``. Autocast is honoured: the layer computes in the
-autocast dtype where autocast is on, as ``nn.Conv2d`` would. Measured in the training step:
-docs/distributed.md.
+use the parent's ``forward`` (the sub-pixel form was measured only against oneDNN's CPU kernels).
+Autocast is honoured: the layer computes in the autocast dtype where autocast is on, as ``nn.Conv2d``
+would. Measured in the training step: docs/distributed.md.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""bench/throughput.py runs end to end on a tiny budget and reports every figure issue 9 asks for
+"""bench/throughput.py and bench/scaling.py run end to end on tiny budgets and report every figure issue 9 asks for
 (the numbers themselves are benchmarks, never asserted)."""
 import re
 import subprocess
@@ -71,3 +71,21 @@ def test_reference_models_have_the_tutorials_layers_and_divgans_flop_count():
     tutorial_layers(G), tutorial_layers(D)
     assert not image_layers(G, D) and {torch.nn.Conv2d, torch.nn.Flatten} <= {type(m) for m in D.modules()}
     assert flops_per_step(lambda: D(G(z)).sum().backward()) == divgan_flops
+
+
+def test_scaling_bench_runs_the_preset_on_1_and_2_ranks(tmp_path):
+    """bench/scaling.py: the same toy run through torchrun with 1 and 2 gloo processes at one global batch."""
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "scaling.py"), "--preset", "ring", "--steps", "4",
+                          "--global-batch", "32", "--nprocs", "1,2"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "divgan train ring: 4 steps at a global batch of 32" in out.stdout
+    for n, per_rank in ((1, 32), (2, 16)):
+        assert re.search(rf"N={n} +\( *{per_rank} images and \d+ thread\(s\) per rank\) +[\d.]+ s +\d+ img/s  speed-up ×[\d.]+ over N=1",
+                         out.stdout), out.stdout
+    assert not list(tmp_path.iterdir())  # the runs went to a temporary folder
+
+
+def test_scaling_bench_refuses_a_batch_that_does_not_split(tmp_path):
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "scaling.py"), "--nprocs", "1,3", "--global-batch", "64"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "must split evenly" in out.stderr and out.stderr.strip().count("\n") == 0

@@ -37,9 +37,9 @@ def run(preset: str, n: int, steps: int, global_batch: int, threads: int, data_r
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={n}",
            "-m", "divgan", "train", preset, "--out", str(out), *[a for s in sets for a in ("--set", s)]]
     done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": str(threads), "DIVGAN_DATA": data_root})
-    if done.returncode != 0:
-        lines = [l for l in done.stderr.splitlines() if l.startswith("divgan:") or "Error" in l] or done.stderr.splitlines()[-1:]
-        raise SystemExit(f"scaling: {n} process(es) failed: {lines[0] if lines else done.returncode}")
+    if done.returncode != 0:  # divgan's own one-line error where there is one, else torchrun's last line
+        lines = [l for l in done.stderr.splitlines() if l.startswith("divgan:")] or done.stderr.splitlines()[-1:] or [f"exit {done.returncode}"]
+        raise SystemExit(f"scaling: {n} process(es) failed: {lines[0]}")
     return json.loads((out / "summary.json").read_text())["seconds"]
 
 

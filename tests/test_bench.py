@@ -85,7 +85,11 @@ def test_scaling_bench_runs_the_preset_on_1_and_2_ranks(tmp_path):
     assert not list(tmp_path.iterdir())  # the runs went to a temporary folder
 
 
-def test_scaling_bench_refuses_a_batch_that_does_not_split(tmp_path):
-    out = subprocess.run([sys.executable, str(REPO / "bench" / "scaling.py"), "--nprocs", "1,3", "--global-batch", "64"],
-                         capture_output=True, text=True, timeout=60)
+def test_scaling_bench_bad_input_is_one_clear_error_line(tmp_path):
+    bench = [sys.executable, str(REPO / "bench" / "scaling.py")]
+    out = subprocess.run([*bench, "--nprocs", "1,3", "--global-batch", "64"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "must split evenly" in out.stderr and out.stderr.strip().count("\n") == 0
+    out = subprocess.run([*bench, "--preset", "ring", "--steps", "2", "--global-batch", "8", "--set", "train.nokey=1"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.returncode != 0 and out.stderr.strip().count("\n") == 0
+    assert out.stderr.startswith("scaling: 1 process(es) failed: divgan: error: config error: unknown key 'train.nokey'")

@@ -27,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"  # ../shared/data beside the repository
 
 
 def run(preset: str, n: int, steps: int, global_batch: int, threads: int, data_root: str, extra: list[str], out: Path) -> float:

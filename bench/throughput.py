@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("KINETO_LOG_LEVEL", "99")  # keep the profiler's start/stop lines out of the report
@@ -268,8 +269,7 @@ def main(argv=None, reexec: bool = False) -> int:
             variants = {"reference": ref.train_step, "divgan": t.train_step, "divgan reuse": reuse.train_step}
             convolutional = bool(image_layers(t.G, t.D))
             if convolutional:
-                stock = trainer(model, args.data_root, "train.reuse_fake=true")
-                variants["stock image layers"] = lambda: _run_stock(stock)
+                variants["stock image layers"] = partial(_run_stock, trainer(model, args.data_root, "train.reuse_fake=true"))
             sec = interleaved(variants, args.steps, args.repeats)
             flops = {"reference": flops_per_step(ref.train_step), "divgan": flops_per_step(t.train_step, t.G, t.D),
                      "divgan reuse": flops_per_step(reuse.train_step, reuse.G, reuse.D)}

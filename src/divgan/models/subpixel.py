@@ -78,7 +78,7 @@ class _Transposed(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        return _backward(ctx, g.to(x.dtype), x, w, is_transposed=True, input_grad=True)
+        return _backward(ctx, g, x, w, is_transposed=True, input_grad=True)
 
 
 class _Conv(torch.autograd.Function):
@@ -93,7 +93,6 @@ class _Conv(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        g = g.to(x.dtype)
         _, gw, gb = _backward(ctx, g, x, w, is_transposed=False, input_grad=False)
         return transposed(g, w) if ctx.needs_input_grad[0] else None, gw, gb
 

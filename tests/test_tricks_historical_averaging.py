@@ -34,7 +34,7 @@ def test_penalty_is_lambda_times_squared_distance_to_the_mean():
     loss = torch.tensor(1.0)
     assert t.tricks.g_loss(t, loss, None, None).item() == pytest.approx(1.0 + 0.5 * expected.item(), rel=1e-5)
     assert "d" not in ha.mean  # only the players with λ > 0 are tracked
-    assert t.tricks.d_loss(t, loss) is loss
+    assert t.tricks.d_loss(t, loss, None, None) is loss
 
 
 def test_penalty_pulls_towards_the_mean():
@@ -42,7 +42,7 @@ def test_penalty_pulls_towards_the_mean():
     t = run_steps(tiny_trainer("tricks.historical_averaging.d=1.0"), 3)
     mean = torch.cat([m.reshape(-1) for m in t.tricks.active["historical_averaging"].mean["d"]])
     t.D.zero_grad()
-    t.tricks.d_loss(t, torch.tensor(0.0)).backward()
+    t.tricks.d_loss(t, torch.tensor(0.0), None, None).backward()
     grad = torch.cat([p.grad.reshape(-1) for p in t.D.parameters()])
     torch.testing.assert_close(grad, 2 * (flat(t.D) - mean))
 

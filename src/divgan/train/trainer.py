@@ -150,10 +150,11 @@ class Trainer:
                 fake = self.generate(real.shape[0], real)
         d_real, d_fake = self.discriminate(self.D_train, real), self.discriminate(self.D_train, fake)
         adv = self.objective.d_loss(d_real, d_fake, self.tricks.real_target)
-        loss = self.tricks.d_loss(self, adv)
+        loss = self.tricks.d_loss(self, adv, real, fake)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
+        self.tricks.after_d_step(self)
         return loss.detach(), self.objective.value(d_real, d_fake).detach()
 
     def g_step(self) -> torch.Tensor:
@@ -194,17 +195,19 @@ class Trainer:
     # ------------------------------------------------------------------ sampling and evaluation
     @torch.no_grad()
     def sample(self, n: int, z: torch.Tensor | None = None, seed: int | None = None, batch: int = 1000) -> torch.Tensor:
-        """n generator samples (eval mode), on the CPU; uses its own RNG, never the training one."""
-        was = self.G.training
-        self.G.eval()
+        """n generator samples (eval mode), on the CPU; uses its own RNG, never the training one. Samples
+        come from ``tricks.sampler`` (the generator, or its EMA average when that trick is on)."""
+        G = self.tricks.sampler(self)
+        was = G.training
+        G.eval()
         if z is None:
             g = torch.Generator().manual_seed(self.cfg.seed * 7919 + self.step if seed is None else seed)
-            z = torch.randn(n, self.G.latent_dim, generator=g)
+            z = torch.randn(n, G.latent_dim, generator=g)
         out = []
         for chunk in z.split(batch):
             with self.autocast():
-                out.append(self.G(chunk.to(self.device)).float().cpu())
-        self.G.train(was)
+                out.append(G(chunk.to(self.device)).float().cpu())
+        G.train(was)
         return torch.cat(out)
 
     @torch.no_grad()

@@ -7,11 +7,14 @@ true. The training loop calls these hooks (all optional):
 - ``setup(trainer)``                     before the optimisers exist (may change the discriminator)
 - ``d_input(x, step)``                   transform every discriminator input (real and fake)
 - ``real_target``                        the target for real samples (one-sided label smoothing)
-- ``d_loss(trainer, loss)``              add to / replace the discriminator loss
+- ``d_loss(trainer, loss, real, fake)``  add to / replace the discriminator loss (``real``/``fake``:
+                                         the step's D inputs before ``d_input``; gradient penalties)
+- ``after_d_step(trainer)``              after each discriminator update (weight clipping)
 - ``critic(trainer)``                    the discriminator the generator step differentiates through
                                          (``None`` = the current one; unrolled GANs look ahead)
 - ``g_loss(trainer, loss, fake, feats)`` add to / replace the generator loss
-- ``after_step(trainer)``                after both updates (running means, schedules)
+- ``after_step(trainer)``                after both updates (running means, schedules, EMA)
+- ``sampler(trainer)``                   the generator to sample and evaluate with (``None`` = G; EMA)
 - ``state_dict()`` / ``load_state_dict()`` everything needed for an exact resume
 """
 from __future__ import annotations
@@ -42,8 +45,14 @@ class Trick:
 
     real_target: float | None = None
 
-    def d_loss(self, trainer, loss: torch.Tensor) -> torch.Tensor:
+    def d_loss(self, trainer, loss: torch.Tensor, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         return loss
+
+    def after_d_step(self, trainer) -> None:
+        pass
+
+    def sampler(self, trainer):
+        return None
 
     def critic(self, trainer):
         return None
@@ -88,10 +97,21 @@ class Tricks:
         targets = [t.real_target for t in self if t.real_target is not None]
         return min(targets) if targets else 1.0
 
-    def d_loss(self, trainer, loss):
+    def d_loss(self, trainer, loss, real, fake):
         for t in self:
-            loss = t.d_loss(trainer, loss)
+            loss = t.d_loss(trainer, loss, real, fake)
         return loss
+
+    def after_d_step(self, trainer):
+        for t in self:
+            t.after_d_step(trainer)
+
+    def sampler(self, trainer):
+        for t in self:
+            g = t.sampler(trainer)
+            if g is not None:
+                return g
+        return trainer.G
 
     def critic(self, trainer):
         for t in self:

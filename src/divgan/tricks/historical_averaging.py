@@ -43,7 +43,7 @@ class HistoricalAveraging(Trick):
             self.mean = {k: [p.detach().clone() for p in m.parameters()] for k, m in self._players(trainer).items()}
             self.count = 1
 
-    def d_loss(self, trainer, loss):
+    def d_loss(self, trainer, loss, real, fake):
         if self.p.d == 0:
             return loss
         self._start(trainer)

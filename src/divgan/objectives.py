@@ -29,11 +29,14 @@ class Objective:
     """Losses to minimise, from D outputs. ``real_target`` < 1 is one-sided label smoothing."""
 
     supports_label_smoothing = True
+    #: the generator loss also needs the critic on real data (relativistic objectives); the training
+    #: loop then passes ``real`` to ``g_loss``
+    needs_real_in_g = False
 
     def d_loss(self, real: torch.Tensor, fake: torch.Tensor, real_target: float = 1.0) -> torch.Tensor:
         raise NotImplementedError
 
-    def g_loss(self, fake: torch.Tensor) -> torch.Tensor:
+    def g_loss(self, fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
         raise NotImplementedError
 
     def value(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -56,7 +59,7 @@ class Minimax(Objective):
     def d_loss(self, real, fake, real_target=1.0):
         return gan_d_loss(real, fake, real_target)
 
-    def g_loss(self, fake):
+    def g_loss(self, fake, real=None):
         return -F.softplus(fake).mean()  # = E log(1 − D(G(z)))
 
 
@@ -68,7 +71,7 @@ class NonSaturating(Objective):
     def d_loss(self, real, fake, real_target=1.0):
         return gan_d_loss(real, fake, real_target)
 
-    def g_loss(self, fake):
+    def g_loss(self, fake, real=None):
         return F.softplus(-fake).mean()  # = −E log D(G(z))
 
 
@@ -87,7 +90,7 @@ class FGAN(Objective):
     def d_loss(self, real, fake, real_target=1.0):
         return -self.div.bound(real, fake)
 
-    def g_loss(self, fake):
+    def g_loss(self, fake, real=None):
         if self.generator_loss == "saturating":
             return -self.div.conj_activation(fake).mean()
         return -self.div.activation(fake).mean()

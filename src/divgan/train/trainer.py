@@ -166,7 +166,8 @@ class Trainer:
         self.D.requires_grad_(False)  # no gradients for D's weights in the generator update
         try:
             out, feats = self.discriminate(critic, fake, with_features=True)
-            loss = self.tricks.g_loss(self, self.objective.g_loss(out), fake, feats)
+            real = self.discriminate(critic, self.real_batch(fake.shape[0])) if self.objective.needs_real_in_g else None
+            loss = self.tricks.g_loss(self, self.objective.g_loss(out, real), fake, feats)
         finally:
             self.D.requires_grad_(True)
         self.opt_g.zero_grad(set_to_none=True)

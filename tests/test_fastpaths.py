@@ -14,7 +14,7 @@ from divgan.train.trainer import Trainer
 
 
 def _trainer(*extra: str) -> Trainer:
-    return Trainer(load_config({"data": {"name": "mixture1d"}}, toy(0, *extra)), None, log=lambda m: None)
+    return Trainer(load_config({"data": {"name": "mixture1d"}}, toy(0, *extra)), log=lambda m: None)
 
 
 def _count_generator_forwards(t: Trainer, steps: int) -> int:

@@ -73,19 +73,51 @@ def test_kill9_during_checkpoint_write_then_resume(tmp_path):
     assert_same_run(tmp_path / "ref", out)
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
-def test_damaged_newest_checkpoint_falls_back_to_previous(tmp_path, damage):
-    train(tmp_path / "run", 10)
-    newest = tmp_path / "run" / "checkpoints" / "step_00000010.pt"
+def _damage(run, damage: str = "truncate"):
+    newest = run / "checkpoints" / "step_00000010.pt"
     data = newest.read_bytes()
     newest.write_bytes({"truncate": data[: len(data) // 2], "garbage": os.urandom(len(data)), "empty": b""}[damage])
+    return {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+def test_damaged_newest_checkpoint_is_refused_then_falls_back_when_asked(tmp_path, damage):
+    """API: a damaged newest checkpoint is one error naming it, the usable older one and the way to
+    fall back; nothing is changed. ``fallback=True`` resumes from the older one, saying so in one line,
+    and renames nothing (the resumed run overwrites the damaged file when it reaches its step)."""
+    train(tmp_path / "run", 10)
+    before = _damage(tmp_path / "run", damage)
+    with pytest.raises(checkpoint.DamagedCheckpointError, match=r"step_00000010.pt is damaged; the newest usable one is step_00000005.pt: pass --fallback \(Python: fallback=True\) to use it \(no file was changed\)$"):
+        divgan.resume(tmp_path / "run", **QUIET)
+    with pytest.raises(checkpoint.DamagedCheckpointError, match="step_00000010.pt is damaged"):
+        divgan.load(tmp_path / "run")
+    assert {p: p.read_bytes() for p in (tmp_path / "run").rglob("*") if p.is_file()} == before
     warnings = []
-    run = divgan.resume(tmp_path / "run", log=warnings.append)
-    assert any("step_00000010.pt" in w for w in warnings)
-    assert (tmp_path / "run" / "checkpoints" / "step_00000010.pt.damaged").exists()  # set aside, not deleted
+    assert divgan.load_trainer(tmp_path / "run", fallback=True, log=warnings.append).step == 5
+    run = divgan.resume(tmp_path / "run", log=warnings.append, fallback=True)
+    assert len(warnings) == 2 and all("step_00000010.pt is damaged; using step_00000005.pt" in w for w in warnings)
+    assert not list((tmp_path / "run" / "checkpoints").glob("*.damaged"))
     assert run.summary["steps"] == 10
     train(tmp_path / "ref", 10)
     assert_same_run(tmp_path / "ref", tmp_path / "run")
+
+
+def test_damaged_newest_checkpoint_on_the_command_line(tmp_path):
+    """CLI: ``--resume`` and ``divgan sample`` refuse in one line, exit 2, change nothing; with
+    ``--fallback`` they use the older checkpoint and say so in one line."""
+    train(tmp_path / "run", 10)
+    before = _damage(tmp_path / "run")
+    for args in (["train", "--resume", str(tmp_path / "run")], ["sample", str(tmp_path / "run"), "--out", str(tmp_path / "s.npy")]):
+        proc = cli(*args)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2 and err.count("\n") == 1, err
+        assert "step_00000010.pt is damaged; the newest usable one is step_00000005.pt: pass --fallback" in err
+    assert {p: p.read_bytes() for p in (tmp_path / "run").rglob("*") if p.is_file()} == before
+    assert not (tmp_path / "s.npy").exists()
+    proc = cli("sample", str(tmp_path / "run"), "--out", str(tmp_path / "s.npy"), "--fallback")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and (tmp_path / "s.npy").exists(), err
+    assert err.count("\n") == 1 and "step_00000010.pt is damaged; using step_00000005.pt" in err
 
 
 def test_no_usable_checkpoint_is_one_clear_error(tmp_path):
@@ -93,7 +125,7 @@ def test_no_usable_checkpoint_is_one_clear_error(tmp_path):
     for _, p in checkpoint.step_checkpoints(tmp_path / "run" / "checkpoints"):
         p.write_bytes(b"not a checkpoint")
     with pytest.raises(DivganError, match="no usable checkpoint"):
-        divgan.resume(tmp_path / "run", **QUIET)
+        divgan.resume(tmp_path / "run", **QUIET, fallback=True)
 
 
 def test_disk_full_during_save_keeps_previous_checkpoint(tmp_path, monkeypatch):
@@ -130,7 +162,9 @@ def test_checkpoint_with_code_inside_is_refused_unexecuted(tmp_path, monkeypatch
     torch.save({"format": checkpoint.FORMAT, "step": 99, "G": _Payload()}, evil)
     with pytest.raises(DivganError, match="damaged or not a divgan checkpoint"):
         checkpoint.load(evil)
-    assert divgan.load_trainer(tmp_path / "run").step == 5  # skipped; the previous checkpoint is used
+    with pytest.raises(DivganError, match="step_00000099.pt is damaged"):
+        divgan.load_trainer(tmp_path / "run")
+    assert divgan.load_trainer(tmp_path / "run", fallback=True).step == 5  # refused unexecuted; the previous one is used
     assert not marker.exists()
 
 
@@ -168,7 +202,7 @@ def test_nan_rolls_back_with_lower_lr(tmp_path, monkeypatch):
     warnings = []
     run = divgan.train({"data": {"name": "mixture1d"}}, out=tmp_path / "run", overrides=toy(10), log=warnings.append)
     t = run.trainer
-    assert t.rollbacks == 1 and t.lr_scale == 0.5 and t.step == 10
+    assert run.driver.rollbacks == 1 and t.lr_scale == 0.5 and t.step == 10
     assert t.opt_g.param_groups[0]["lr"] == pytest.approx(0.5 * t.cfg.optim.lr_g)
     assert any("rolled back to step_00000005.pt" in w for w in warnings)
     for _, p in checkpoint.step_checkpoints(tmp_path / "run" / "checkpoints"):

@@ -16,7 +16,7 @@ def scalars(logdir) -> dict[str, list[tuple[int, float]]]:
 
 def test_tensorboard_mirrors_metrics_jsonl(tmp_path):
     run = small_ring_run(tmp_path / "run", 20, "train.tensorboard=true")
-    rows = run.trainer.run.read_metrics()
+    rows = run.driver.run.read_metrics()
     tb = scalars(run.path / "tensorboard")
     assert [s for s, _ in tb["loss/d_loss"]] == [10, 20]
     for r in rows:

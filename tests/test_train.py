@@ -29,7 +29,7 @@ def test_run_directory_contract(tiny_run):
 
 def test_same_seed_gives_identical_metrics_and_weights():
     runs = [divgan.train("ring", save=False, overrides=TINY, log=quiet) for _ in range(2)]
-    assert runs[0].trainer.metrics_log == runs[1].trainer.metrics_log
+    assert runs[0].driver.metrics_log == runs[1].driver.metrics_log
     for a, b in zip(runs[0].generator.parameters(), runs[1].generator.parameters()):
         assert torch.equal(a, b)
     other = divgan.train("ring", save=False, overrides=TINY + ["seed=1"], log=quiet)

@@ -1,4 +1,11 @@
-"""The Python API: ``divgan.train(config) -> Run`` and ``divgan.load(run_dir) -> generator``."""
+"""The Python API: ``divgan.train(config) -> Run``, ``divgan.resume(run_dir)`` and
+``divgan.load(run_dir) -> generator``.
+
+``train`` builds the training core (``divgan.train.trainer.Trainer``) and runs it with the run driver
+(``divgan.run.Driver``). ``callbacks=None`` installs the ones ``divgan train`` uses when a run
+directory is written (metrics.jsonl, TensorBoard if ``train.tensorboard``, figures, report.html);
+pass a list of your own ``divgan.run.Callback`` objects instead, or ``[]`` for none. With
+``save=False`` and no callbacks, training writes no file at all."""
 from __future__ import annotations
 
 import datetime
@@ -7,8 +14,11 @@ from pathlib import Path
 
 import yaml
 
-from .config import DEFAULT_PRESET, Config, load_config, validate
+from .config import DEFAULT_PRESET, Config, load_config
+from .data import StandIn
 from .errors import DivganError
+from .io import atomic_write_text
+from .run import Callback, Driver, JsonlMetrics
 from .train import checkpoint, distributed
 from .train.rundir import RunDir
 from .train.trainer import Trainer
@@ -16,16 +26,21 @@ from .train.trainer import Trainer
 
 @dataclass
 class Run:
-    """A finished (or interrupted) run: its directory, config, summary and trainer."""
+    """A finished (or interrupted) run: its directory, config, summary, core and driver."""
 
     path: Path | None
     config: Config
     summary: dict
-    trainer: Trainer
+    trainer: Trainer  # the training core (G, D, optimisers, losses, sample())
+    driver: Driver | None = None  # the schedule around it (metrics_log, best, rollbacks)
 
     @property
     def generator(self):
         return self.trainer.G
+
+    @property
+    def core(self) -> Trainer:
+        return self.trainer
 
 
 def default_out(cfg_source) -> Path:
@@ -37,16 +52,31 @@ def default_out(cfg_source) -> Path:
     return Path("runs") / f"{Path(name).stem}-{stamp}"
 
 
+def default_callbacks(run: RunDir | None, cfg: Config) -> list[Callback]:
+    """What ``divgan train`` installs: metrics.jsonl, TensorBoard (``train.tensorboard``), the figures
+    in samples/ and report.html. None without a run directory."""
+    if run is None:
+        return []
+    from .viz.figures import Figures, ReportPage
+
+    out: list[Callback] = [JsonlMetrics(run)]
+    if cfg.train.tensorboard:
+        from .run.tensorboard import TensorBoard
+
+        out.append(TensorBoard(run, cfg.to_yaml()))
+    return out + [Figures(run), ReportPage(run)]
+
+
 def train(config: str | dict | Config | None = None, out: str | Path | None = None, overrides: list[str] | None = None,
-          force: bool = False, save: bool = True, log=None) -> Run:
+          force: bool = False, save: bool = True, log=None, callbacks: list[Callback] | None = None) -> Run:
     """Train a GAN from a preset name, YAML path, dict or Config; writes a run directory unless
-    ``save=False``."""
+    ``save=False``. ``callbacks``: None for the defaults of a saved run, or your own list."""
     cfg = load_config(config, overrides)
-    trainer = Trainer(cfg, None, log=log)  # build first: a bad config never creates a folder
-    if save:
-        trainer.run = _create_run(Path(out) if out else default_out(config), cfg, force, trainer.dist.is_main)
-    summary = trainer.fit()
-    return Run(trainer.run.path if trainer.run else None, cfg, summary, trainer)
+    core = Trainer(cfg, log=log)  # build first: a bad config never creates a folder
+    run = _create_run(Path(out) if out else default_out(config), cfg, force, core.dist.is_main) if save else None
+    driver = Driver(core, run, default_callbacks(run, cfg) if callbacks is None else callbacks)
+    summary = driver.fit()
+    return Run(run.path if run else None, cfg, summary, core, driver)
 
 
 def _create_run(path: Path, cfg: Config, force: bool, is_main: bool) -> RunDir:
@@ -74,35 +104,52 @@ def read_run_config(path: Path, overrides: list[str] | None = None) -> Config:
     return load_config(raw if isinstance(raw, dict) else {}, overrides)
 
 
-def resume(path: str | Path, overrides: list[str] | None = None, log=None) -> Run:
-    """Continue a run from its newest usable checkpoint (``train.steps`` may be raised by overrides)."""
+def resume(path: str | Path, overrides: list[str] | None = None, log=None, callbacks: list[Callback] | None = None,
+           fallback: bool = False) -> Run:
+    """Continue a run from its newest checkpoint (``train.steps`` may be raised by overrides). A damaged
+    newest checkpoint is an error naming the newest usable one; ``fallback=True`` resumes from that one
+    (saying so in one line). No file is renamed or deleted."""
     cfg = read_run_config(Path(path), overrides)
     run = RunDir.open(Path(path))
-    trainer = Trainer(cfg, run, log=log)
-    trainer.resume()
-    if overrides and trainer.dist.is_main:
-        from .train.rundir import atomic_write_text
-
+    core = Trainer(cfg, log=log)
+    driver = Driver(core, run, default_callbacks(run, cfg) if callbacks is None else callbacks)
+    driver.resume(fallback=fallback)
+    if overrides and core.dist.is_main:
         atomic_write_text(run.config, cfg.to_yaml())
-    summary = trainer.fit()
-    return Run(run.path, cfg, summary, trainer)
+    summary = driver.fit()
+    return Run(run.path, cfg, summary, core, driver)
 
 
-def load_trainer(path: str | Path, which: str = "latest") -> Trainer:
-    """A trainer restored from a run directory (``which``: "latest" or "best")."""
-    cfg = read_run_config(Path(path))
+def load_trainer(path: str | Path, which: str = "latest", fallback: bool = False, log=None) -> Trainer:
+    """The training core restored from a run directory (``which``: "latest" or "best"), with
+    ``.run`` (its RunDir). Needs only the run directory: the config and the data's shape come from
+    the checkpoint, and the dataset is loaded only if something asks for real data."""
     run = RunDir.open(Path(path))
-    trainer = Trainer(cfg, run, log=lambda m: None)
     if which == "best":
         used = run.checkpoints / "best.pt"
         state = checkpoint.load(used)
     else:
-        state, used = checkpoint.load_latest(run.checkpoints, warn=lambda m: None)
-    trainer.restore(state, used)
-    trainer.G.eval()
-    return trainer
+        state, used = checkpoint.load_latest(run.checkpoints, fallback=fallback, warn=log or _stderr)
+    meta = state.get("meta")
+    if meta:
+        cfg = load_config(yaml.safe_load(meta["config"]))
+        data = StandIn(meta["data"], dict(cfg.data), seed=cfg.seed) if meta["data"]["kind"] == "image" else None
+    else:  # a checkpoint from before checkpoints carried their config: the dataset gives the shape
+        cfg, data = read_run_config(Path(path)), None
+    core = Trainer(cfg, log=lambda m: None, data=data)
+    core.restore(state, used)
+    core.G.eval()
+    core.run = run
+    core.checkpoint_path = used
+    return core
 
 
-def load(path: str | Path, which: str = "latest"):
+def load(path: str | Path, which: str = "latest", fallback: bool = False):
     """The trained generator of a run, in eval mode (``G(z)`` with ``z ~ N(0, I)``, ``G.latent_dim``)."""
-    return load_trainer(path, which).G
+    return load_trainer(path, which, fallback).G
+
+
+def _stderr(msg: str) -> None:
+    import sys
+
+    print(msg, file=sys.stderr)

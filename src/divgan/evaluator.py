@@ -23,7 +23,7 @@ from tqdm import tqdm
 from .data import build_dataset
 from .data.images import cache_dir, to_float
 from .errors import DivganError
-from .train.checkpoint import atomic_save
+from .io import atomic_save
 
 FORMAT = "divgan-evaluator-1"
 EVALUATOR_DATASETS = ("mnist", "fashion", "digits")

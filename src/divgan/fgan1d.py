@@ -89,7 +89,7 @@ def game_fit(name: str, generator: str = "gaussian", steps: int = 2000, seed: in
     from .train.trainer import Trainer
 
     cfg = load_config(game_config(name, generator, steps, seed, data, generator_loss))
-    trainer = Trainer(cfg, None, log=lambda m: None)
+    trainer = Trainer(cfg, log=lambda m: None)
     tail = max(1, steps // 4)
     trace = []
     for _ in range(steps):

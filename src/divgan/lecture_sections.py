@@ -153,9 +153,11 @@ def _real_vs_fake(real, fake, path: Path, title: str) -> Path:
     """Two image grids side by side: training data and generator samples."""
     from torchvision.utils import make_grid
 
+    from .pixels import to_unit
+
     fig, axes = plt.subplots(1, 2, figsize=(8, 4.3))
     for ax, imgs, name in zip(axes, (real, fake), ("training data", "generator samples")):
-        grid = make_grid((imgs.float().clamp(-1, 1) + 1) / 2, nrow=8, padding=2, pad_value=1.0)
+        grid = make_grid(to_unit(imgs), nrow=8, padding=2, pad_value=1.0)
         ax.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")
         ax.set_title(name, fontsize=10)
         ax.axis("off")

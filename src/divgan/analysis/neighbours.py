@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from ..metrics.parzen import _flat01
+from ..pixels import to_unit_double
 
 
 def nearest(queries: torch.Tensor, train: torch.Tensor, batch: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
@@ -93,7 +94,7 @@ def neighbours_figure(samples: torch.Tensor, train: torch.Tensor, path: Path, ev
 
 
 def _show(ax, img: torch.Tensor) -> None:
-    x = img.double() / 255.0 if img.dtype == torch.uint8 else (img.double().clamp(-1, 1) + 1) / 2
+    x = to_unit_double(img)
     if x.shape[0] == 1:
         ax.imshow(x[0].numpy(), cmap="gray", vmin=0, vmax=1)
     else:

@@ -10,6 +10,7 @@ from torch_fidelity.noise import batch_lerp, batch_slerp_any
 from torchvision.utils import make_grid
 
 from ..errors import DivganError
+from ..pixels import to_unit
 
 METHODS = {"linear": batch_lerp, "spherical": batch_slerp_any}
 
@@ -51,7 +52,7 @@ def walk_gif(trainer, keys: torch.Tensor, steps: int, method: str, path: Path, t
     images = images.reshape(paths.shape[0], paths.shape[1], *images.shape[1:])
     frames = []
     for frame in images:
-        grid = make_grid((frame.clamp(-1, 1) + 1) / 2, nrow=max(1, int(tiles)), padding=2, pad_value=1.0)
+        grid = make_grid(to_unit(frame), nrow=max(1, int(tiles)), padding=2, pad_value=1.0)
         arr = (grid * 255).round().byte().permute(1, 2, 0).numpy()
         img = Image.fromarray(arr[..., 0] if arr.shape[2] == 1 else arr)
         frames.append(img.resize((img.width * scale, img.height * scale), Image.NEAREST))

@@ -26,6 +26,12 @@ def add_run_args(p) -> None:
     p.add_argument("run_dir")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--best", action="store_true", help="use the best checkpoint instead of the latest")
+    add_fallback_arg(p)
+
+
+def add_fallback_arg(p) -> None:
+    p.add_argument("--fallback", action="store_true",
+                   help="if the newest checkpoint is damaged, use the newest usable older one (said in one line; no file is changed)")
 
 
 def run_trainer(args, kind: str | None = None):
@@ -33,7 +39,7 @@ def run_trainer(args, kind: str | None = None):
     from ..api import load_trainer
     from ..errors import DivganError
 
-    trainer = load_trainer(args.run_dir, "best" if args.best else "latest")
+    trainer = load_trainer(args.run_dir, "best" if args.best else "latest", fallback=getattr(args, "fallback", False))
     if kind and trainer.data.kind != kind:
         raise DivganError(f"{args.run_dir} is a {trainer.data.kind} run; this command needs an {kind} run")
     return trainer

@@ -120,7 +120,7 @@ def plot(runs: list[dict], names: list[str], path: Path) -> Path:
 
 
 def page(runs: list[dict], names: list[str], diff: dict, final: dict, path: Path) -> Path:
-    from ..train.rundir import atomic_write_text
+    from ..io import atomic_write_text
     from ..viz.report import STYLE, metric_series
     from ..viz.svg import line_chart
 

@@ -7,7 +7,7 @@ import sys
 
 from . import add_run_args, command
 
-EVALUATION_FILE = "evaluation.json"
+from ..train.rundir import EVALUATION_FILE  # noqa: F401  (its old home)
 
 
 def default_metrics(trainer) -> list[str]:
@@ -21,24 +21,26 @@ def default_metrics(trainer) -> list[str]:
 def default_n(trainer) -> int:
     from ..metrics.classes import STACKED_N
 
-    if trainer.cfg.data["name"] == "stacked_mnist":
+    if getattr(trainer.data, "per_channel_labels", False):
         return STACKED_N
     return max(10_000, trainer.cfg.eval.n_samples) if trainer.data.kind == "image" else trainer.cfg.eval.n_samples
 
 
 def evaluate_run(run_dir, names: list[str] | None = None, n: int | None = None, seed: int = 0, which: str = "latest",
-                 with_reference: bool = True, progress: bool = True) -> dict:
+                 with_reference: bool = True, progress: bool = True,
+                 fallback: bool = False) -> dict:
     """Score a run's generator with ``names`` (default: :func:`default_metrics`) on ``n`` samples;
     returns the report (also written to ``RUN_DIR/evaluation.json``)."""
     import torch
     from tqdm import tqdm
 
     from ..api import load_trainer
-    from ..metrics import METRICS, metrics_for
+    from ..io import atomic_write_text
+    from ..metrics import METRICS, MetricContext, metrics_for
     from ..metrics.features import reference
-    from ..train.rundir import atomic_write_text
 
-    trainer = load_trainer(run_dir, which)
+    trainer = load_trainer(run_dir, which, fallback=fallback)
+    ctx = MetricContext(trainer.data, dict(trainer.cfg.data), str(trainer.device), _stderr)
     names = metrics_for(names, trainer.data.kind) if names else default_metrics(trainer)
     n = n or default_n(trainer)
     z = torch.randn(n, trainer.G.latent_dim, generator=torch.Generator().manual_seed(seed))
@@ -46,18 +48,22 @@ def evaluate_run(run_dir, names: list[str] | None = None, n: int | None = None, 
     samples = torch.cat([trainer.sample(len(c), z=c) for c in bar])
     metrics, ref = {}, {}
     for name in tqdm(names, desc="metrics", unit="metric", disable=not progress, file=sys.stderr):
-        metrics.update(METRICS[name](trainer, samples))
+        metrics.update(METRICS[name](ctx, samples))
     if with_reference:
         if trainer.data.kind == "image":
-            ref = reference(trainer, names)
+            ref = reference(ctx, names)
         else:
             real = trainer.data.sample(n, torch.Generator().manual_seed(2**31 - 1))
             for name in names:
-                ref.update(METRICS[name](trainer, real))
+                ref.update(METRICS[name](ctx, real))
     out = {"run": str(run_dir), "checkpoint": which, "step": trainer.step, "n_samples": n, "seed": seed,
            "metrics": metrics, "reference": ref}
     atomic_write_text(trainer.run.path / EVALUATION_FILE, json.dumps(out, indent=1) + "\n")
     return out
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr)
 
 
 @command("evaluate")
@@ -82,6 +88,6 @@ class Evaluate:
         if args.inception_weights:
             os.environ["DIVGAN_INCEPTION_WEIGHTS"] = args.inception_weights
         out = evaluate_run(args.run_dir, args.metrics, args.n, args.seed, "best" if args.best else "latest",
-                           not args.no_reference)
+                           not args.no_reference, fallback=args.fallback)
         print(json.dumps(out, indent=1))
         return 0

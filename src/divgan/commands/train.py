@@ -4,7 +4,7 @@ from __future__ import annotations
 import signal
 import sys
 
-from . import add_config_args, command
+from . import add_config_args, add_fallback_arg, command
 
 
 def print_summary(run) -> None:
@@ -37,6 +37,7 @@ class Train:
         p.add_argument("--out", help="run directory (default: runs/<preset>-<time>)")
         p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its newest checkpoint")
         p.add_argument("--force", action="store_true", help="replace an existing run in --out")
+        add_fallback_arg(p)
 
     @staticmethod
     def run(args) -> int:
@@ -49,7 +50,7 @@ class Train:
                 return 2
         try:  # under torchrun every process runs this; the trainer joins the process group
             if args.resume:
-                run = divgan.resume(args.resume, args.overrides)
+                run = divgan.resume(args.resume, args.overrides, fallback=args.fallback)
             else:
                 run = divgan.train(args.config, out=args.out, overrides=args.overrides, force=args.force)
         finally:

@@ -4,7 +4,11 @@ A dataset gives real minibatches: ``sample(n, generator) -> Tensor`` in the mode
 coordinates; images: [-1, 1], shape N×C×H×W), has ``shape`` and ``kind`` ("toy" or "image"), and
 keeps its data order position in ``state_dict()`` so that a resumed run sees exactly the batches an
 uninterrupted run would have seen. Every module of this package is imported, so a new dataset is
-one decorated class in one new file."""
+one decorated class in one new file.
+
+What metrics need to know about a dataset lives on its class: ``evaluator`` (the classifier of
+``divgan.evaluator`` that scores its samples, or None), ``per_channel_labels`` (Stacked MNIST: the
+evaluator labels each channel; modes are the label triples) and ``has_test_split``."""
 from __future__ import annotations
 
 from ..plugins import import_all
@@ -20,6 +24,52 @@ def build_dataset(section: dict, **context):
     cls = DATASETS[section["name"]]
     params = cls.Params(**{k: v for k, v in section.items() if k != "name"})
     return cls(params, **context)
+
+
+def describe(data, section: dict) -> dict:
+    """What a checkpoint keeps about its dataset, so that sampling needs no data files: name, kind,
+    shape, value range ([-1, 1] for images), number of classes (when the dataset has labels) and the
+    dataset-specific facts metrics use (``evaluator``, ``per_channel_labels``)."""
+    labels = getattr(data, "labels", None)
+    classes = getattr(data, "classes", None)
+    if classes is None and labels is not None and hasattr(labels, "max") and len(labels):
+        classes = int(labels.max()) + 1
+    return {"name": section["name"], "kind": data.kind, "shape": [int(d) for d in data.shape],
+            "value_range": [-1.0, 1.0] if data.kind == "image" else None,
+            "classes": classes if isinstance(classes, int) else None,
+            "evaluator": getattr(data, "evaluator", None), "per_channel_labels": bool(getattr(data, "per_channel_labels", False))}
+
+
+class StandIn:
+    """A dataset known only by its checkpoint's ``describe()`` record: enough to build the models and
+    sample. Anything that needs real data builds the real dataset on first use (``build()``), which
+    fails with the dataset's own one-line error when its files are missing."""
+
+    def __init__(self, meta: dict, section: dict, **context):
+        self.meta, self._section, self._context, self._real = meta, section, context, None
+        self.kind, self.shape, self.name = meta["kind"], tuple(meta["shape"]), meta["name"]
+        self.evaluator, self.per_channel_labels = meta.get("evaluator"), meta.get("per_channel_labels", False)
+        self._order = None
+
+    def build(self):
+        if self._real is None:
+            self._real = build_dataset(self._section, **self._context)
+            if self._order is not None:
+                self._real.load_state_dict(self._order)
+        return self._real
+
+    def state_dict(self) -> dict:
+        return self._real.state_dict() if self._real is not None else (self._order or {})
+
+    def load_state_dict(self, state: dict) -> None:
+        self._order = state
+        if self._real is not None:
+            self._real.load_state_dict(state)
+
+    def __getattr__(self, name):  # sample(), labels, means, ...: the real dataset
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.build(), name)
 
 
 import_all(__name__, __path__)

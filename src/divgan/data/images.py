@@ -171,6 +171,9 @@ class InMemoryImages:
     the dataset's own, seeded by the run's seed, so it resumes exactly)."""
 
     kind = "image"
+    evaluator: str | None = None  # the divgan evaluator (classifier) that scores samples of this dataset
+    per_channel_labels = False  # Stacked MNIST: the evaluator labels each channel
+    has_test_split = True  # split=test exists (the held-out reference set of the image metrics)
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor | None,
                  rank: int = 0, world_size: int = 1, seed: int = 0, **_context):
@@ -262,6 +265,7 @@ class MNIST(_IdxDataset):
     """MNIST handwritten digits, 1×28×28 (60,000 train / 10,000 test)."""
 
     folder, tv_class, url = "MNIST", "MNIST", "https://ossci-datasets.s3.amazonaws.com/mnist/"
+    evaluator = "mnist"
 
 
 @DATASETS.register("fashion_mnist")
@@ -269,6 +273,7 @@ class FashionMNIST(_IdxDataset):
     """Fashion-MNIST clothing images, 1×28×28 (60,000 train / 10,000 test)."""
 
     folder, tv_class, url = "FashionMNIST", "FashionMNIST", "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+    evaluator = "fashion"
 
 
 # ---------------------------------------------------------------- scikit-learn's digits (embedded)
@@ -278,6 +283,8 @@ class FashionMNIST(_IdxDataset):
 class Digits(InMemoryImages):
     """scikit-learn's 8×8 handwritten digits (1,797 images, 17 grey levels): ships with
     scikit-learn, so it needs no download. ``split`` is ignored (there is one set)."""
+
+    evaluator, has_test_split = "digits", False
 
     class Params(ImageParams):
         pass

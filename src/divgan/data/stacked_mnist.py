@@ -18,6 +18,7 @@ class StackedMNIST:
 
     kind = "image"
     modes = 1000
+    evaluator, per_channel_labels, classes = "mnist", True, 1000  # the MNIST evaluator on each channel
 
     class Params(ImageParams):
         pass

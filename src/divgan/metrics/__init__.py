@@ -1,10 +1,12 @@
 """Evaluation metrics, registered by name.
 
-A metric is a function ``fn(trainer, samples) -> dict[str, float]`` called at every evaluation with
-``eval.n_samples`` generator samples; ``applies_to`` says which data kinds ("toy", "image") it is a
+A metric is a function ``fn(ctx, samples) -> dict[str, float]`` called at every evaluation with
+``eval.n_samples`` generator samples and a ``MetricContext`` (the dataset and its config, the device,
+a log function: never the trainer); ``applies_to`` says which data kinds ("toy", "image") it is a
 default for when ``eval.metrics`` is ``[auto]``. Every module of this package is imported."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Callable
 
 from ..plugins import import_all
@@ -13,8 +15,26 @@ from ..registry import Registry
 METRICS: Registry[Callable] = Registry("metric")
 
 
+@dataclass
+class MetricContext:
+    """What a metric may know besides the samples: ``data`` (the dataset: ``kind``, ``shape``,
+    ``sample()``; toys: ``means``, ``std``, ``log_prob``; dataset facts such as ``evaluator``),
+    ``data_cfg`` (its config section: the key of cached real-data sets), ``device`` and ``log``."""
+
+    data: object
+    data_cfg: dict
+    device: str = "cpu"
+    log: Callable = print
+    warned: set = field(default_factory=set)  # one-time warnings already given
+
+    @property
+    def evaluator(self) -> str | None:
+        """The divgan evaluator (classifier) that scores this dataset's samples, or None."""
+        return getattr(self.data, "evaluator", None)
+
+
 def metric(name: str, applies_to: tuple[str, ...] = ()):
-    """Register ``fn(trainer, samples) -> dict`` as metric ``name`` (default for ``applies_to`` kinds)."""
+    """Register ``fn(ctx, samples) -> dict`` as metric ``name`` (default for ``applies_to`` kinds)."""
 
     def deco(fn):
         fn.applies_to = applies_to

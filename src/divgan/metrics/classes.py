@@ -16,7 +16,6 @@ import math
 
 import torch
 
-from ..evaluator import evaluator_for
 from . import metric
 from .features import run_evaluator
 
@@ -49,24 +48,24 @@ def stacked_mode_stats(channel_labels: torch.Tensor, classes: int = 10) -> dict:
 
 
 @metric("classes", applies_to=("image",))
-def classes(trainer, samples):
+def classes(ctx, samples):
     """Classes covered and KL(class histogram ‖ uniform) under the dataset's evaluator."""
-    if trainer.cfg.data["name"] == "stacked_mnist" or run_evaluator(trainer) is None:
+    if getattr(ctx.data, "per_channel_labels", False) or run_evaluator(ctx) is None:
         return {}
-    ev = _evaluator(trainer)
+    ev = _evaluator(ctx)
     return class_stats(ev.predict(samples), ev.classes)
 
 
 @metric("stacked_modes", applies_to=("image",))
-def stacked_modes(trainer, samples):
+def stacked_modes(ctx, samples):
     """Stacked MNIST modes covered out of 1,000 and KL to uniform (MNIST evaluator per channel)."""
-    if trainer.cfg.data["name"] != "stacked_mnist" or run_evaluator(trainer) is None:
+    if not getattr(ctx.data, "per_channel_labels", False) or run_evaluator(ctx) is None:
         return {}
-    ev = _evaluator(trainer)
+    ev = _evaluator(ctx)
     return stacked_mode_stats(ev.predict_channels(samples), ev.classes)
 
 
-def _evaluator(trainer):
+def _evaluator(ctx):
     from ..evaluator import load_evaluator
 
-    return load_evaluator(evaluator_for(trainer.cfg.data["name"]))
+    return load_evaluator(ctx.evaluator)

@@ -19,8 +19,8 @@ FLOOR = 1e-3
 
 
 @metric("divergence", applies_to=("toy",))
-def divergence(trainer, samples):
-    data = trainer.data
+def divergence(ctx, samples):
+    data = ctx.data
     real = data.sample(N_DATA, torch.Generator().manual_seed(12345))
     fake = samples.reshape(len(samples), -1)[:N_MODEL]
     est = sample_divergences(data.log_prob, real, fake, floor=FLOOR, box=data.bounds())

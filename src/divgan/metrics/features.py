@@ -30,8 +30,8 @@ from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
 from ..errors import DivganError
-from ..evaluator import EVALUATOR_DATASETS, evaluator_for, load_evaluator
-from ..viz.grids import to_uint8
+from ..evaluator import EVALUATOR_DATASETS, load_evaluator
+from ..pixels import to_uint8
 from . import metric
 
 REAL_N = 10_000
@@ -205,7 +205,7 @@ def _real_sets(section_json: str, n: int) -> tuple[torch.Tensor, torch.Tensor, t
     ds = build_dataset(section)
     g = torch.Generator().manual_seed(12345)
     held = None
-    if section.get("split") == "train" and section["name"] != "digits":
+    if section.get("split") == "train" and getattr(ds, "has_test_split", True):
         try:
             held = _draw(build_dataset({**section, "split": "test"}), n, g)
         except (DivganError, TypeError, ValueError):
@@ -217,75 +217,75 @@ def _real_sets(section_json: str, n: int) -> tuple[torch.Tensor, torch.Tensor, t
     return train, (held if parts == 2 else real[2 * k:3 * k]), spare
 
 
-def real_sets(trainer, n: int = REAL_N) -> tuple[torch.Tensor, torch.Tensor]:
+def real_sets(ctx, n: int = REAL_N) -> tuple[torch.Tensor, torch.Tensor]:
     """(real training images, held-out real images) of a run, uint8, at most n each: the set samples
     are compared with, and the set whose scores are the reference values (what a generator that
     reproduces the data distribution would get). Held-out = the test split where the dataset has one,
     else a disjoint third of a random split of the data."""
-    return _real_sets(json.dumps(trainer.cfg.data, sort_keys=True), n)[:2]
+    return _real_sets(json.dumps(ctx.data_cfg, sort_keys=True), n)[:2]
 
 
-def reference(trainer, names: list[str]) -> dict:
+def reference(ctx, names: list[str]) -> dict:
     """Real-data reference values of metrics ``names``: each metric scored on held-out real images
     in place of generator samples (a metric with ``reference = "train"``, like Parzen, is scored on
     training images disjoint from those it compares with)."""
     from . import METRICS
 
-    _, held, spare = _real_sets(json.dumps(trainer.cfg.data, sort_keys=True), REAL_N)
+    _, held, spare = _real_sets(json.dumps(ctx.data_cfg, sort_keys=True), REAL_N)
     out: dict = {}
     for name in names:
         fn = METRICS[name]
-        out.update(fn(trainer, spare if getattr(fn, "reference", "") == "train" else held))
+        out.update(fn(ctx, spare if getattr(fn, "reference", "") == "train" else held))
     return out
 
 
-def real_cache_name(trainer, extractor: str, weights: str | None = None) -> str:
+def real_cache_name(ctx, extractor: str, weights: str | None = None) -> str:
     """A torch-fidelity cache entry name for the run's real set and this extractor (and its file)."""
     from ..evaluator import evaluator_path
 
     src = Path(weights) if weights else (evaluator_path(extractor.removeprefix("divgan-")) if extractor.startswith("divgan-")
                                          and extractor != "divgan-pixels" else None)
     stamp = f"{src.stat().st_mtime_ns}-{src.stat().st_size}" if src and src.is_file() else "0"
-    key = json.dumps([trainer.cfg.data, REAL_N, stamp], sort_keys=True)
+    key = json.dumps([ctx.data_cfg, REAL_N, stamp], sort_keys=True)
     return f"divgan-{extractor}-{hashlib.sha1(key.encode()).hexdigest()[:16]}"
 
 
-def run_evaluator(trainer, warn: bool = True) -> str | None:
+def run_evaluator(ctx, warn: bool = True) -> str | None:
     """The divgan extractor name for a run's dataset, or None (with a one-time warning) if its
     evaluator has not been trained."""
-    name = evaluator_for(trainer.cfg.data["name"])
+    name = ctx.evaluator
     if name is None:
         return None
     try:
         load_evaluator(name)
     except DivganError as e:
-        if warn and not getattr(trainer, "_warned_evaluator", False):
-            trainer.log(f"warning: {e}; skipping the feature metrics")
-            trainer._warned_evaluator = True
+        if warn and "evaluator" not in ctx.warned:
+            ctx.log(f"warning: {e}; skipping the feature metrics")
+            ctx.warned.add("evaluator")
         return None
     return f"divgan-{name}"
 
 
 @metric("features", applies_to=("image",))
-def features(trainer, samples):
+def features(ctx, samples):
     """FID, KID, precision, recall (on divgan evaluator features) and the classifier score."""
-    extractor = run_evaluator(trainer)
+    extractor = run_evaluator(ctx)
     if extractor is None:
         return {}
-    train, _ = real_sets(trainer)
-    out = compute(samples, train, extractor, ("fid", "kid", "prc", "isc"), device=str(trainer.device),
-                  real_cache=real_cache_name(trainer, extractor))
+    train, _ = real_sets(ctx)
+    out = compute(samples, train, extractor, ("fid", "kid", "prc", "isc"), device=ctx.device,
+                  real_cache=real_cache_name(ctx, extractor))
     out["classifier_score"], out["classifier_score_std"] = out.pop("is"), out.pop("is_std")
     return out
 
 
 @metric("inception")
-def inception(trainer, samples):
+def inception(ctx, samples):
     """FID, KID, IS, precision and recall on Inception-v3 features (pool3, 2048-d); weights from
     ``$DIVGAN_INCEPTION_WEIGHTS`` (``divgan evaluate --inception-weights``) or downloaded."""
     weights = inception_weights()
-    train, _ = real_sets(trainer)
-    out = compute(samples, train, INCEPTION, ("fid", "kid", "prc", "isc"), weights=weights, device=str(trainer.device),
-                  real_cache=real_cache_name(trainer, INCEPTION, weights))
+    train, _ = real_sets(ctx)
+    out = compute(samples, train, INCEPTION, ("fid", "kid", "prc", "isc"), weights=weights, device=ctx.device,
+                  real_cache=real_cache_name(ctx, INCEPTION, weights))
     return {f"{k}_inception": v for k, v in out.items()}
 

@@ -18,6 +18,7 @@ import math
 
 import torch
 
+from ..pixels import to_unit_double
 from . import metric
 
 SIGMAS = torch.logspace(-1, 0, 10).tolist()
@@ -27,7 +28,7 @@ N_VALID = 1_000
 
 def _flat01(x: torch.Tensor) -> torch.Tensor:
     """Images (uint8, or floats in [-1, 1]) -> float64 rows in [0, 1]."""
-    x = x.double() / 255.0 if x.dtype == torch.uint8 else (x.double().clamp(-1, 1) + 1) / 2
+    x = to_unit_double(x)
     return x.reshape(len(x), -1)
 
 
@@ -54,18 +55,18 @@ def parzen(samples: torch.Tensor, valid: torch.Tensor, test: torch.Tensor, sigma
     return {"parzen_ll": float(ll.mean()), "parzen_se": float(ll.std() / math.sqrt(len(ll))), "parzen_sigma": sigmas[best]}
 
 
-def parzen_sets(trainer) -> tuple[torch.Tensor, torch.Tensor]:
+def parzen_sets(ctx) -> tuple[torch.Tensor, torch.Tensor]:
     """(validation, test) real images of a run for the Parzen protocol."""
     from .features import real_sets
 
-    train, test = real_sets(trainer)
+    train, test = real_sets(ctx)
     return train[-N_VALID:], test
 
 
 @metric("parzen")
-def parzen_metric(trainer, samples):
+def parzen_metric(ctx, samples):
     """Parzen-window log-likelihood of the held-out real images (nats), σ chosen on validation."""
-    valid, test = parzen_sets(trainer)
+    valid, test = parzen_sets(ctx)
     return parzen(samples[:N_SAMPLES], valid, test)
 
 

@@ -37,6 +37,6 @@ def mode_stats(samples: torch.Tensor, means: torch.Tensor, std: float, n_sigma: 
 
 
 @metric("modes", applies_to=("toy",))
-def modes(trainer, samples):
-    data = trainer.data
+def modes(ctx, samples):
+    data = ctx.data
     return mode_stats(samples, data.means, data.std)

@@ -1,13 +1,18 @@
-"""Atomic, safe checkpoints.
+"""Checkpoints: atomic, safe to load, self-contained.
 
-Writing: ``torch.save`` to a temporary file in the same folder, fsync, ``os.replace`` onto the final
-name, fsync the folder: a crash at any moment leaves either the old file or the new one, never a torn
-one; a failed write (disk full) leaves the previous checkpoints untouched and says so. Reading:
-``torch.load(weights_only=True)``, which refuses to run pickled code; a truncated, tampered or foreign
-file becomes one clear ``DivganError``, and ``load_latest`` falls back to the newest file that loads."""
+Writing goes through ``divgan.io`` (temporary file, fsync, rename): a crash at any moment leaves
+either the old file or the new one. Reading is ``torch.load(weights_only=True)``, which refuses to run
+pickled code; a truncated, tampered or foreign file becomes one clear ``DivganError``.
+
+A checkpoint carries what sampling needs without the dataset (``meta``): the resolved config (YAML)
+and the data's kind, shape, value range, name and labels (when the dataset has them).
+
+A damaged newest checkpoint is never skipped silently: ``load_latest`` raises
+``DamagedCheckpointError`` naming the damaged file, the newest usable older one and how to fall back
+(``fallback=True`` in the API, ``--fallback`` on the command line); with fallback it says in one line
+which file it used. No file is renamed or deleted."""
 from __future__ import annotations
 
-import os
 import random
 import re
 from pathlib import Path
@@ -16,6 +21,7 @@ import numpy as np
 import torch
 
 from ..errors import DivganError
+from ..io import DamagedFileError, WriteError, atomic_save, safe_load
 
 FORMAT = "divgan-checkpoint-2"
 # formats this version cannot read, and why (format 2: feature maps are flattened pixel by pixel, so a
@@ -25,52 +31,33 @@ OLD_FORMATS = {"divgan-checkpoint-1": "it was written before convolutional model
 _NAME = re.compile(r"^step_(\d+)\.pt$")
 _TMP = re.compile(r"^\..+\.tmp-\d+$")
 
+CheckpointWriteError = WriteError  # a checkpoint could not be written; older checkpoints are intact
 
-class CheckpointWriteError(DivganError):
-    """A checkpoint could not be written (disk full, permissions); older checkpoints are intact."""
+__all__ = ["FORMAT", "CheckpointWriteError", "CheckpointFormatError", "DamagedCheckpointError", "atomic_save", "load",
+           "load_latest", "save_step", "step_checkpoints", "remove_temporaries", "rng_state", "set_rng_state"]
 
 
 class CheckpointFormatError(DivganError):
-    """A divgan checkpoint of a format this version cannot read: not damaged, so never set aside."""
+    """A divgan checkpoint of a format this version cannot read: not damaged, so never skipped."""
 
 
-def atomic_save(obj, path: Path) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            torch.save(obj, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        tmp.unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise CheckpointWriteError(f"could not write checkpoint {path} ({e.strerror or e}); "
-                                       f"the previous checkpoints are intact") from None
-        raise
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+class DamagedCheckpointError(DivganError):
+    """The newest checkpoint cannot be read; ``usable`` is the newest older one that can (or None)."""
+
+    def __init__(self, message: str, damaged: Path, usable: Path | None):
+        super().__init__(message)
+        self.damaged, self.usable = damaged, usable
 
 
 def load(path: Path) -> dict:
     """Load a checkpoint without executing code; clear error if it is damaged or not ours."""
     path = Path(path)
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise DivganError(f"checkpoint not found: {path}") from None
-    except Exception as e:  # truncated zip, unpickling refused, garbage bytes
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise DivganError(f"checkpoint {path} is damaged or not a divgan checkpoint ({first[:160]})") from None
+    state = safe_load(path, "checkpoint")
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         why = OLD_FORMATS.get(state.get("format")) if isinstance(state, dict) else None
         if why:
             raise CheckpointFormatError(f"checkpoint {path} cannot be loaded: {why}")
-        raise DivganError(f"checkpoint {path} is not a divgan checkpoint")
+        raise DamagedFileError(f"checkpoint {path} is not a divgan checkpoint")
     return state
 
 
@@ -84,48 +71,53 @@ def step_checkpoints(folder: Path) -> list[tuple[int, Path]]:
 
 
 def save_step(state: dict, folder: Path, step: int, keep_last: int) -> Path:
-    """Write ``step_<step>.pt`` atomically, then prune all but the newest ``keep_last`` (``best.pt``
-    is a separate file and is never pruned)."""
+    """Write ``step_<step>.pt`` atomically, then prune all but the newest ``keep_last`` at or before
+    ``step`` (``best.pt`` is never pruned; a newer file, e.g. a damaged one a run fell back from, is
+    left where it is until the run overwrites it)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"step_{step:08d}.pt"
     atomic_save({**state, "format": FORMAT}, path)
-    for _, old in step_checkpoints(folder)[keep_last:]:
+    for _, old in [c for c in step_checkpoints(folder) if c[0] <= step][keep_last:]:
         old.unlink(missing_ok=True)
     return path
 
 
-def load_latest(folder: Path, warn=print) -> tuple[dict, Path]:
-    """The newest checkpoint that loads; damaged newer ones are reported and skipped (a checkpoint of
-    an older format stops the search: the older ones are older still)."""
-    errors = []
-    for _, path in step_checkpoints(folder):
+def load_latest(folder: Path, fallback: bool = False, warn=None, flag: str = "--fallback (Python: fallback=True)") -> tuple[dict, Path]:
+    """The newest checkpoint, loaded. If it is damaged: without ``fallback``, a ``DamagedCheckpointError``
+    naming it, the newest usable older one and ``flag`` (how to fall back); with ``fallback``, the newest
+    usable one, and one line to ``warn`` saying which. A checkpoint of an older format stops the search."""
+    ckpts = step_checkpoints(folder)
+    if not ckpts:
+        raise DivganError(f"no checkpoint in {folder}")
+    damaged: list[tuple[Path, str]] = []
+    for _, path in ckpts:
         try:
-            return load(path), path
+            state = load(path)
         except CheckpointFormatError:
             raise
         except DivganError as e:
-            errors.append(str(e))
-            warn(f"warning: {e}; trying an older checkpoint")
-    if errors:
-        raise DivganError(f"no usable checkpoint in {folder}: {errors[0]}")
-    raise DivganError(f"no checkpoint in {folder}")
+            damaged.append((path, str(e)))
+            continue
+        if not damaged:
+            return state, path
+        first = damaged[0][0]
+        what = f"{first.name}" + (f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else "")
+        if not fallback:
+            raise DamagedCheckpointError(f"newest checkpoint {first} is damaged; the newest usable one is {path.name}: "
+                                         f"pass {flag} to use it (no file was changed)", first, path)
+        if warn:
+            warn(f"warning: checkpoint {what} is damaged; using {path.name} ({flag}; no file was changed)")
+        return state, path
+    raise DamagedCheckpointError(f"no usable checkpoint in {folder}: {damaged[0][1]}", damaged[0][0], None)
 
 
-def set_aside_newer(folder: Path, used: Path) -> list[Path]:
-    """Rename step checkpoints newer than ``used`` (damaged ones that ``load_latest`` skipped) to
-    ``*.damaged``, and remove temporary files left by a killed writer, so that the resumed run's
-    own checkpoints are the newest again. Returns the renamed files."""
-    folder, moved = Path(folder), []
-    used_step = int(_NAME.match(Path(used).name).group(1))
-    for step, path in step_checkpoints(folder):
-        if step > used_step:
-            path.rename(path.with_name(path.name + ".damaged"))
-            moved.append(path)
-    for p in folder.iterdir():
+def remove_temporaries(folder: Path) -> None:
+    """Remove temporary files left by a killed writer (``.NAME.tmp-PID``: never a finished file)."""
+    folder = Path(folder)
+    for p in folder.iterdir() if folder.is_dir() else ():
         if _TMP.match(p.name):
             p.unlink(missing_ok=True)
-    return moved
 
 
 # ---------------------------------------------------------------- random number generators

@@ -2,24 +2,19 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 from ..errors import DivganError
+from ..io import atomic_write_text
 
 RUN_MARKERS = ("config.yaml", "metrics.jsonl", "checkpoints")
+EVALUATION_FILE = "evaluation.json"  # written by `divgan evaluate`, shown by the report
 
 
 def is_run(path: Path) -> bool:
     path = Path(path)
     return (path / "config.yaml").is_file() and ((path / "checkpoints").is_dir() or (path / "metrics.jsonl").exists())
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    tmp = Path(path).with_name(f".{Path(path).name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 class RunDir:

@@ -1,4 +1,4 @@
-"""The GAN algorithm (Goodfellow et al. 2014, Algorithm 1) as one readable loop.
+"""The GAN algorithm (Goodfellow et al. 2014, Algorithm 1) as one readable loop: the training core.
 
 for each training step:
     for k steps:                                   # train.d_steps
@@ -8,34 +8,33 @@ for each training step:
     update G by descending  objective.g_loss(D'(G(z)))            (D' = D, or D unrolled k steps)
 
 Tricks plug in through the hooks of ``divgan.tricks.Trick``; the losses are the pure functions of
-``divgan.objectives``; evaluation, figures, checkpoints and the NaN guard sit around the loop.
+``divgan.objectives``. This module is the *core*: models, optimisers, objective, tricks, the D and G
+steps, sampling and ``state_dict``. It writes no file, draws no figure and computes no metric: the run
+driver (``divgan.run``) schedules evaluation, checkpoints, figures, best tracking, early stopping,
+the NaN guard, signals and progress around it, and talks to the outside through callbacks.
 """
 from __future__ import annotations
 
-import contextlib
-import json
-import signal
 import sys
-import time
-from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from ..config import Config
 from ..data import build_dataset
 from ..errors import DivganError
-from ..metrics import METRICS, metrics_for
 from ..models import build_discriminator, build_generator, set_memory_format
 from ..objectives import build_objective
 from ..tricks import Tricks
 from . import checkpoint, distributed
 from .distributed import DistInfo
-from .rundir import RunDir
 
 
 class TrainingDiverged(DivganError):
     """Losses or weights became NaN/Inf and the run could not (or was told not to) roll back."""
+
+
+class NonFiniteError(TrainingDiverged):
+    """A training step's losses were NaN/Inf (the step counter has advanced; the driver may roll back)."""
 
 
 def resolve_device(name: str) -> torch.device:
@@ -51,10 +50,15 @@ def resolve_device(name: str) -> torch.device:
 
 
 class Trainer:
-    """Owns models, optimisers, data and the loop; ``fit()`` trains to ``train.steps``."""
+    """The training core: models, optimisers, objective, tricks and the steps of Algorithm 1.
 
-    def __init__(self, cfg: Config, run: RunDir | None = None, log=None):
-        self.cfg, self.run = cfg, run
+    ``train_step()`` runs one step (raising ``NonFiniteError`` if the losses are NaN/Inf);
+    ``sample()`` draws from the generator; ``state_dict()`` is the whole training state. ``data`` may
+    be given instead of built from ``cfg.data`` (e.g. a stand-in when loading a checkpoint alone).
+    Tricks receive this object as ``trainer``."""
+
+    def __init__(self, cfg: Config, log=None, data=None):
+        self.cfg = cfg
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.dist = DistInfo.from_env()
         if not self.dist.is_main:
@@ -64,7 +68,7 @@ class Trainer:
         self.device = distributed.setup(self.dist, resolve_device(cfg.train.device))
         torch.manual_seed(cfg.seed * 1009)  # the same initial weights on every rank
         self.gen = torch.Generator().manual_seed(cfg.seed * 1000003 + self.dist.rank)  # data and noise
-        self.data = build_dataset(cfg.data, rank=self.dist.rank, world_size=self.dist.world_size, seed=cfg.seed)
+        self.data = data if data is not None else build_dataset(cfg.data, rank=self.dist.rank, world_size=self.dist.world_size, seed=cfg.seed)
         if self.device.type == "cpu" and (cfg.train.threads or self.data.kind == "toy"):
             torch.set_num_threads(cfg.train.threads or 1)
         self.G = build_generator(cfg.generator, self.data.shape).to(self.device)
@@ -83,19 +87,12 @@ class Trainer:
         self.opt_g = self._optimizer(self.G, cfg.optim.lr_g)
         self.opt_d = self._optimizer(self.D, cfg.optim.lr_d)
         self.bf16 = cfg.train.precision == "bf16" or (cfg.train.precision == "auto" and self.data.kind == "image")
-        self.metric_names = metrics_for(cfg.eval.metrics, self.data.kind)
         self.fixed_z = torch.randn(cfg.eval.grid_size, self.G.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 7))
         self.step = 0
         self.losses: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "value": []}
-        self.metrics_log: list[dict] = []
-        self.snapshots: list[dict] = []
-        self.best: dict | None = None
-        self.evals_since_best = 0
         self.lr_scale = 1.0
-        self.rollbacks = 0
-        self.stop_signal: int | None = None  # a signal this process received
-        self.stopping = False  # a signal reached some rank: every rank stops after this step
-        self.elapsed = 0.0
+        self.stop_signal: int | None = None  # set (e.g. by the driver's signal handler) to stop every rank
+        self.stopping = False  # a stop request reached some rank: every rank stops after this step
 
     # ------------------------------------------------------------------ building blocks
     def _training_modules(self) -> tuple[torch.nn.Module, torch.nn.Module]:
@@ -187,13 +184,12 @@ class Trainer:
         d, g, v, stop = distributed.all_reduce_mean(torch.stack([d_loss, g_loss, value, flags]).float()).tolist()
         self.stopping = stop > 0  # agreed by every rank
         if not all(map(_finite, (d, g, v))):
-            self.on_nan(f"losses became non-finite at step {self.step} (d_loss={d}, g_loss={g})")
-            return
+            raise NonFiniteError(f"losses became non-finite at step {self.step} (d_loss={d}, g_loss={g})")
         self.losses["d_loss"].append(d)
         self.losses["g_loss"].append(g)
         self.losses["value"].append(v)
 
-    # ------------------------------------------------------------------ sampling and evaluation
+    # ------------------------------------------------------------------ sampling
     @torch.no_grad()
     def sample(self, n: int, z: torch.Tensor | None = None, seed: int | None = None, batch: int = 1000) -> torch.Tensor:
         """n generator samples (eval mode), on the CPU; uses its own RNG, never the training one. Samples
@@ -224,38 +220,9 @@ class Trainer:
         ys = self.losses[key][-n:]
         return sum(ys) / len(ys) if ys else None
 
-    def evaluate(self) -> dict:
-        distributed.sync_buffers(self.G, self.D)  # every rank evaluates the same model
-        samples = self.sample(self.cfg.eval.n_samples)
-        row = {"step": self.step, "d_loss": self.recent("d_loss"), "g_loss": self.recent("g_loss"), "value": self.recent("value")}
-        for name in self.metric_names:
-            row.update(METRICS[name](self, samples))
-        self.metrics_log.append(row)
-        if self.run and self.dist.is_main:
-            self.run.append_metrics(row)
-            from ..viz import figures
-
-            figures.on_evaluate(self, samples)
-        self._track_best(row)
-        return row
-
-    def _track_best(self, row: dict) -> None:
-        key = self.cfg.eval.best_metric
-        if key and key not in row and not self.metrics_log[:-1]:  # a typo would otherwise never write best.pt
-            numeric = sorted(k for k, v in row.items() if isinstance(v, (int, float)) and k != "step")
-            raise DivganError(f"eval.best_metric: this run has no metric {key!r}; it has: {', '.join(numeric)}")
-        if not key or not isinstance(row.get(key), (int, float)):
-            return
-        better = self.best is None or (row[key] > self.best["value"] if self.cfg.eval.best_mode == "max" else row[key] < self.best["value"])
-        if better:
-            self.best = {"metric": key, "value": row[key], "step": self.step}
-            self.evals_since_best = 0
-            self.save_checkpoint(best=True)
-        else:
-            self.evals_since_best += 1
-
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:
+        """The training state: step, weights, optimisers, tricks, each rank's data order and RNGs, losses."""
         return {
             "step": self.step,
             "G": self.G.state_dict(),
@@ -265,13 +232,7 @@ class Trainer:
             "tricks": self.tricks.state_dict(),
             "ranks": distributed.all_gather_object({"data": self.data.state_dict(), "rng": checkpoint.rng_state(self.gen)}),
             "losses": self.losses,
-            "metrics_log": json.dumps(self.metrics_log),
-            "snapshots": self.snapshots,
-            "best": json.dumps(self.best),
-            "evals_since_best": self.evals_since_best,
             "lr_scale": self.lr_scale,
-            "rollbacks": self.rollbacks,
-            "elapsed": self.elapsed,
         }
 
     def load_state_dict(self, s: dict) -> None:
@@ -285,15 +246,9 @@ class Trainer:
         self.data.load_state_dict(mine["data"])
         checkpoint.set_rng_state(self.gen, mine["rng"])
         self.losses = {k: list(v) for k, v in s["losses"].items()}
-        self.metrics_log = json.loads(s["metrics_log"])
-        self.snapshots = list(s["snapshots"])
-        self.best = json.loads(s["best"])
-        self.evals_since_best = int(s["evals_since_best"])
-        self.rollbacks = int(s["rollbacks"])
-        self.elapsed = float(s["elapsed"])
         self.set_lr_scale(float(s["lr_scale"]))
 
-    def restore(self, state: dict, path: Path) -> None:
+    def restore(self, state: dict, path) -> None:
         """``load_state_dict`` with one clear error when the checkpoint does not fit the models (another
         config, or a model from an older divgan)."""
         try:
@@ -310,105 +265,8 @@ class Trainer:
     def weights_finite(self) -> bool:
         return all(torch.isfinite(p).all() for m in (self.G, self.D) for p in m.parameters())
 
-    def save_checkpoint(self, best: bool = False) -> Path | None:
-        """``checkpoints/step_N.pt`` (or ``best.pt``); every rank calls it, rank 0 writes. Non-finite
-        weights are never written: the divergence guard runs instead."""
-        if not self.run:
-            return None
-        if not self.weights_finite():
-            self.on_nan(f"weights became non-finite at step {self.step}")
-            return None
-        distributed.sync_buffers(self.G, self.D)
-        state = self.state_dict()
-        if not self.dist.is_main:
-            return None
-        if best:
-            checkpoint.atomic_save({**state, "format": checkpoint.FORMAT}, self.run.checkpoints / "best.pt")
-            return self.run.checkpoints / "best.pt"
-        return checkpoint.save_step(state, self.run.checkpoints, self.step, self.cfg.train.keep_last)
 
-    def resume(self) -> Path:
-        """Load the newest usable checkpoint; drop what came after it (metrics rows, damaged files)."""
-        state, path = checkpoint.load_latest(self.run.checkpoints, warn=self.log)
-        ranks = len(state.get("ranks", ()))
-        if ranks != self.dist.world_size:
-            raise DivganError(f"checkpoint {path} was written by {ranks} process(es); resume with the same number "
-                              f"(torchrun --nproc_per_node={ranks} -m divgan train --resume ...)")
-        self.restore(state, path)
-        distributed.barrier()  # every rank has read its checkpoint before rank 0 tidies the folder
-        if self.dist.is_main:
-            for moved in checkpoint.set_aside_newer(self.run.checkpoints, path):
-                self.log(f"warning: {moved.name} could not be loaded; kept as {moved.name}.damaged")
-            rows = [r for r in self.run.read_metrics() if r.get("step", 0) <= self.step]
-            self.run.rewrite_metrics(rows)
-        return path
-
-    def on_nan(self, why: str) -> None:
-        """The divergence guard: roll back to the last good checkpoint (lowering the learning rate)
-        or stop, as ``train.on_nan`` says; a NaN state is never written."""
-        t = self.cfg.train
-        ckpts = checkpoint.step_checkpoints(self.run.checkpoints) if self.run else []
-        if t.on_nan == "stop" or not ckpts or self.rollbacks >= t.max_rollbacks:
-            raise TrainingDiverged(f"{why}; stopped (rollbacks used: {self.rollbacks}/{t.max_rollbacks}). Try lower optim.lr_g / optim.lr_d")
-        rollbacks, scale = self.rollbacks + 1, self.lr_scale * t.nan_lr_factor
-        path = self.resume()
-        self.rollbacks = rollbacks
-        self.set_lr_scale(scale)
-        self.log(f"warning: {why}; rolled back to {path.name}, learning rates ×{scale:g}")
-
-    # ------------------------------------------------------------------ the loop
-    def fit(self) -> dict:
-        t, e = self.cfg.train, self.cfg.eval
-        handlers = _catch_signals(self)
-        try:
-            if self.run and self.step == 0:
-                self.save_checkpoint()  # step 0: a NaN rollback or a kill -9 always has somewhere to go
-        except BaseException:
-            _restore_signals(handlers)
-            raise
-        start = time.time() - self.elapsed
-        bar = tqdm(total=t.steps, initial=self.step, disable=not (t.progress and self.dist.is_main), dynamic_ncols=True,
-                   desc="train", unit="step", file=sys.stderr, mininterval=0.5)
-        write = bar.write if self.dist.is_main else (lambda text: None)
-        stopped_early = False
-        try:
-            while self.step < t.steps and not self.stopping:
-                before = self.step
-                self.train_step()
-                bar.update(self.step - bar.n)
-                if self.step <= before:  # the divergence guard rolled back: nothing new to evaluate or save
-                    continue
-                if self.step % 50 == 0:
-                    bar.set_postfix(d=f"{self.recent('d_loss', 50):.3f}", g=f"{self.recent('g_loss', 50):.3f}", refresh=False)
-                self.elapsed = time.time() - start
-                if self.step % e.every == 0 or self.step == t.steps:
-                    row = self.evaluate()
-                    write(_row_text(row))
-                    if e.early_stop_patience and self.evals_since_best >= e.early_stop_patience:
-                        write(f"early stop: {e.best_metric} has not improved for {e.early_stop_patience} evaluations")
-                        stopped_early = True
-                        break
-                if self.step % t.checkpoint_every == 0 or self.step == t.steps:
-                    self.save_checkpoint()
-        finally:
-            bar.close()
-            _restore_signals(handlers)
-        if self.stopping:
-            self.save_checkpoint()
-            return {"interrupted": True, "signal": self.stop_signal or int(signal.SIGTERM), "step": self.step}
-        if stopped_early:
-            self.save_checkpoint()
-        return self.finish(stopped_early)
-
-    def finish(self, stopped_early: bool = False) -> dict:
-        summary = {"steps": self.step, "seconds": round(self.elapsed, 2), "stopped_early": stopped_early,
-                   "final": self.metrics_log[-1] if self.metrics_log else {}, "best": self.best}
-        if self.run and self.dist.is_main:
-            from ..viz import figures
-
-            summary["figures"] = figures.on_finish(self)
-            self.run.write_summary(summary)
-        return summary
+Core = Trainer  # the name the run driver's documentation uses
 
 
 def use_channels_last(setting: str, *models: torch.nn.Module) -> bool:
@@ -422,32 +280,3 @@ def use_channels_last(setting: str, *models: torch.nn.Module) -> bool:
 
 def _finite(x: float) -> bool:
     return x == x and abs(x) != float("inf")
-
-
-def _row_text(row: dict) -> str:
-    parts = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items() if v is not None]
-    return "  ".join(parts)
-
-
-def _catch_signals(trainer: Trainer):
-    """SIGINT/SIGTERM: finish the current step, checkpoint, return. A second signal aborts a single
-    process; under torchrun it is ignored (Ctrl-C reaches each worker twice, from the terminal and
-    from the launcher, which kills workers itself if they do not exit in time)."""
-
-    def handler(signum, _frame):
-        if trainer.stop_signal is not None:
-            if trainer.dist.enabled:
-                return
-            raise KeyboardInterrupt
-        trainer.stop_signal = signum
-
-    old = {}
-    with contextlib.suppress(ValueError):  # not in the main thread
-        for s in (signal.SIGINT, signal.SIGTERM):
-            old[s] = signal.signal(s, handler)
-    return old
-
-
-def _restore_signals(old) -> None:
-    for s, h in old.items():
-        signal.signal(s, h)

@@ -6,14 +6,13 @@ from pathlib import Path
 import torch
 from torchvision.utils import make_grid, save_image
 
+from ..pixels import to_uint8, to_unit  # noqa: F401  (to_uint8: re-exported for old imports)
 
-def to_uint8(x: torch.Tensor) -> torch.Tensor:
-    """[-1, 1] float images -> uint8 in 0..255."""
-    return ((x.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+
 
 
 def save_grid(images: torch.Tensor, path: Path, nrow: int | None = None) -> Path:
     images = images.float().cpu()
     nrow = nrow or max(1, int(len(images) ** 0.5))
-    save_image(make_grid((images.clamp(-1, 1) + 1) / 2, nrow=nrow, padding=2, pad_value=1.0), str(path))
+    save_image(make_grid(to_unit(images), nrow=nrow, padding=2, pad_value=1.0), str(path))
     return Path(path)

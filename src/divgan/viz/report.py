@@ -1,6 +1,6 @@
 """``report.html``: one self-contained page per run (images embedded as data URIs, no network).
 
-Written at every evaluation while a run trains and again when it ends (``viz.figures``), and
+Written at every evaluation while a run trains and again when it ends (``viz.figures.ReportPage``), and
 rewritten from the run directory alone by ``divgan report RUN_DIR``. It shows the run's status, the
 latest metrics beside their values on real data (the reference), metric and loss curves, the final
 figures, samples over training (image grids, or the toy density/discriminator panels), latent walks,
@@ -15,9 +15,9 @@ from pathlib import Path
 import torch
 import yaml
 
-from ..commands.evaluate import EVALUATION_FILE  # written by `divgan evaluate`
-from ..train.rundir import RunDir, atomic_write_text
-from .figures import _spread
+from ..io import atomic_write_text
+from ..train.rundir import EVALUATION_FILE, RunDir
+from .figures import spread as _spread
 from .svg import line_chart
 
 LOSS_KEYS = ("d_loss", "g_loss", "value")
@@ -69,40 +69,41 @@ def metric_series(rows: list[dict]) -> dict[str, list[tuple[float, float]]]:
     return out
 
 
-def reference_values(trainer, n: int | None = None) -> dict:
+def reference_values(ctx, names: list[str], n: int = 1000) -> dict:
     """Each evaluation metric of the run computed on real data instead of generator samples: the
     value a perfect generator would get (e.g. modes 8/8, % high-quality ≈ 98.9, KL ≈ 0 on the ring).
 
-    Toys: fresh real samples; images: held-out real images (``divgan.metrics.features.reference``).
-    Uses its own random numbers so the training run is not perturbed."""
+    ``ctx`` is the run's ``MetricContext``; toys: n fresh real samples; images: held-out real images
+    (``divgan.metrics.features.reference``). Uses its own random numbers so the training run is not
+    perturbed."""
     from ..metrics import METRICS
 
     ref: dict = {}
     with torch.random.fork_rng(devices=[]):
-        if trainer.data.kind == "image":
+        if ctx.data.kind == "image":
             from ..metrics.features import reference
 
-            ref = reference(trainer, trainer.metric_names)
+            ref = reference(ctx, names)
         else:
-            real = trainer.data.sample(n or trainer.cfg.eval.n_samples, torch.Generator().manual_seed(2**31 - 1))
-            for name in trainer.metric_names:
-                ref.update(METRICS[name](trainer, real))
+            real = ctx.data.sample(n, torch.Generator().manual_seed(2**31 - 1))
+            for name in names:
+                ref.update(METRICS[name](ctx, real))
     return {k: v for k, v in ref.items() if isinstance(v, (int, float))}
 
 
-def _load_reference(run: RunDir, trainer) -> dict:
+def _load_reference(run: RunDir, driver) -> dict:
     path = run.path / REFERENCE_FILE
     if path.exists():
         try:
             return json.loads(path.read_text())
         except json.JSONDecodeError:
             pass
-    if trainer is None:
+    if driver is None:
         return {}
     try:
-        ref = reference_values(trainer)
+        ref = reference_values(driver.context, driver.metric_names, driver.cfg.eval.n_samples)
     except Exception as e:  # a reference is a nicety: it must never stop a training run
-        trainer.log(f"warning: no real-data reference values for the report ({type(e).__name__}: {str(e)[:160]})")
+        driver.log(f"warning: no real-data reference values for the report ({type(e).__name__}: {str(e)[:160]})")
         ref = {}
     atomic_write_text(path, json.dumps(ref, indent=1) + "\n")  # computed once per run, even when empty
     return ref
@@ -132,19 +133,19 @@ def _charts(rows: list[dict], reference: dict) -> str:
     return f'<div class="charts">{"".join(charts)}</div>{note}'
 
 
-def _status(cfg: dict, rows: list[dict], summary: dict, trainer, finished: bool) -> str:
+def _status(cfg: dict, rows: list[dict], summary: dict, driver, finished: bool) -> str:
     total = (cfg.get("train") or {}).get("steps", "?")
     step = rows[-1]["step"] if rows else 0
-    if finished and trainer is not None:
-        return f"finished: {trainer.step} steps in {trainer.elapsed:.1f} s"
+    if finished and driver is not None:
+        return f"finished: {driver.core.step} steps in {driver.elapsed:.1f} s"
     if summary and summary.get("steps", -1) >= step:
         extra = " (stopped early)" if summary.get("stopped_early") else ""
         return f"finished: {summary['steps']} steps in {summary.get('seconds', 0):.1f} s{extra}"
     return f"in progress: evaluated at step {step} of {total} (this page is rewritten at every evaluation)"
 
 
-def write_report(path: Path, trainer=None, finished: bool = False) -> Path:
-    """(Re)write ``report.html`` of the run in ``path``. ``trainer`` (optional, while training) lets the
+def write_report(path: Path, driver=None, finished: bool = False) -> Path:
+    """(Re)write ``report.html`` of the run in ``path``. ``driver`` (optional, while training) lets the
     reference values be computed the first time; ``finished`` marks the call at the end of training
     (before summary.json exists)."""
     run = RunDir(path)
@@ -156,7 +157,7 @@ def write_report(path: Path, trainer=None, finished: bool = False) -> Path:
         cfg = {}
     rows = run.read_metrics()
     latest = rows[-1] if rows else summary.get("final", {})
-    reference = _load_reference(run, trainer)
+    reference = _load_reference(run, driver)
     images = sorted(p for p in run.samples.iterdir() if p.suffix.lower() in MIME) if run.samples.is_dir() else []
     steps = [p for p in images if p.name.startswith("step_")]
     walks = [p for p in images if p not in steps and ("walk" in p.name or "interp" in p.name)]
@@ -164,7 +165,7 @@ def write_report(path: Path, trainer=None, finished: bool = False) -> Path:
                   key=lambda p: (FIRST.index(p.stem) if p.stem in FIRST else len(FIRST), p.name))
     ckpts = sorted(run.checkpoints.glob("*.pt")) if run.checkpoints.is_dir() else []
     parts = [f"<h1>divgan run: {html.escape(run.path.name)}</h1>",
-             f"<p>{html.escape(str(cfg.get('description') or ''))}</p><p class=status>{html.escape(_status(cfg, rows, summary, trainer, finished))}</p>",
+             f"<p>{html.escape(str(cfg.get('description') or ''))}</p><p class=status>{html.escape(_status(cfg, rows, summary, driver, finished))}</p>",
              f"<h2>Metrics at step {latest.get('step', '–')}</h2>", _metrics_table(latest, reference, summary.get("best")),
              "<h2>Curves</h2>", _charts(rows, reference)]
     evaluation = run.path / EVALUATION_FILE

@@ -7,6 +7,8 @@ import matplotlib.pyplot as plt
 import torch
 from torchvision.utils import make_grid
 
+from ..pixels import to_unit
+
 
 def plot_sample_rows(rows: dict[str, torch.Tensor], path: Path, title: str = "", data=None) -> Path:
     """``rows``: label -> samples. Images in [-1, 1] (N×C×H×W) give one image strip per label;
@@ -18,7 +20,7 @@ def plot_sample_rows(rows: dict[str, torch.Tensor], path: Path, title: str = "",
         fig, axes = plt.subplots(len(labels), 1, figsize=(1.0 * len(first), height), squeeze=False)
         fig.subplots_adjust(top=1 - 0.5 / height, bottom=0.1 / height)  # a fixed margin for the title, whatever the rows
         for ax, label in zip(axes[:, 0], labels):
-            strip = make_grid((rows[label].float().clamp(-1, 1) + 1) / 2, nrow=len(rows[label]), padding=2, pad_value=1.0)
+            strip = make_grid(to_unit(rows[label]), nrow=len(rows[label]), padding=2, pad_value=1.0)
             ax.imshow(strip.permute(1, 2, 0).numpy(), cmap="gray", interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])

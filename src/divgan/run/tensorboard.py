@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import DivganError
+from .callbacks import Callback
 
 LOSS_KEYS = ("d_loss", "g_loss", "value")
 
@@ -33,22 +34,18 @@ class TensorBoardLog:
         self.writer.close()
 
 
-_OPEN: dict[str, TensorBoardLog] = {}  # one writer per run directory for the life of the process
+class TensorBoard(Callback):
+    """The callback ``divgan train`` installs when ``train.tensorboard`` is on (main process only)."""
 
+    def __init__(self, run_dir, config_yaml: str = ""):
+        self.run, self.config_yaml, self.writer = run_dir, config_yaml, None
 
-def log_row(trainer, row: dict) -> None:
-    """Log one evaluation row of a run with ``train.tensorboard`` on (called beside metrics.jsonl)."""
-    if not (trainer.cfg.train.tensorboard and trainer.run and trainer.dist.is_main):
-        return
-    key = str(trainer.run.path.resolve())
-    if key not in _OPEN:
-        _OPEN[key] = TensorBoardLog(trainer.run.path / "tensorboard", trainer.cfg.to_yaml())
-    _OPEN[key].log(row)
+    def on_evaluate(self, driver, row, samples):
+        if self.writer is None:
+            self.writer = TensorBoardLog(self.run.path / "tensorboard", self.config_yaml)
+        self.writer.log(row)
 
-
-def close(trainer) -> None:
-    """Close the run's writer at the end of training (rows are flushed as they are written)."""
-    if trainer.run is not None:
-        writer = _OPEN.pop(str(trainer.run.path.resolve()), None)
-        if writer:
-            writer.close()
+    def on_finish(self, driver, summary):
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None

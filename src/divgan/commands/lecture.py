@@ -20,14 +20,15 @@ class Lecture:
     @staticmethod
     def run(args) -> int:
         from .. import lecture
-        from .. import lecture_sections  # noqa: F401
+        from ..lecture import sections  # noqa: F401
+        from . import main
 
         if args.list:
             for name, sec in lecture.SECTIONS.items():
                 missing = sec.missing()
                 print(f"{name:16s} {sec.title}" + (f"   [needs {', '.join(missing)}]" if missing else ""))
             return 0
-        results = lecture.build(args.out, quick=args.quick, only=args.only, data_root=args.data_root, gallery=args.gallery)
+        results = lecture.build(args.out, quick=args.quick, only=args.only, data_root=args.data_root, gallery=args.gallery, run_cli=main)
         made = sum(len(r.figures) for r in results)
         print(f"lecture: {made} figures from {sum(bool(r.figures) for r in results)} sections -> {args.out}/index.html")
         for r in results:

@@ -21,7 +21,7 @@ from typing import Callable
 
 import torch
 
-from .registry import Registry
+from ..registry import Registry
 
 GALLERY_MAX_BYTES = 300_000
 
@@ -79,6 +79,7 @@ class Context:
     data_root: str | None = None
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr)
     runs: dict = field(default_factory=dict)  # runs trained by earlier sections, by name
+    run_cli: Callable[[list[str]], int] | None = None  # ``divgan ARGV`` in this process (given by the command)
 
     def fig(self, name: str) -> Path:
         path = self.out / "figures" / f"{name}.png"
@@ -91,7 +92,7 @@ class Context:
     def train(self, name: str, preset: str, overrides: list[str]):
         """Train ``preset`` with ``overrides`` into ``out/runs/name`` (reused by later sections);
         returns (run, the equivalent ``divgan train`` command)."""
-        import divgan
+        from ..api import train
 
         if name in self.runs:
             return self.runs[name]
@@ -99,7 +100,7 @@ class Context:
             overrides = [*overrides, f"data.root={self.data_root}"]
         out = self.out / "runs" / name
         self.log(f"lecture: training {name} ({preset} {' '.join(overrides)})")
-        run = divgan.train(preset, out=out, overrides=[*overrides, "train.progress=false"], force=True, log=self.log)
+        run = train(preset, out=out, overrides=[*overrides, "train.progress=false"], force=True, log=self.log)
         cmd = shlex.join(["divgan", "train", preset, "--out", f"runs/{name}", *[x for o in overrides for x in ("--set", o)]])
         self.runs[name] = (run, cmd)
         return run, cmd
@@ -110,13 +111,14 @@ class Context:
         import contextlib
         import io
 
-        from .cli import main
-        from .errors import DivganError
+        from ..errors import DivganError
 
+        if self.run_cli is None:
+            raise DivganError("this lecture section runs divgan commands: build it with `divgan lecture` (or pass run_cli)")
         self.log(f"lecture: divgan {shlex.join(argv)}")
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
-            rc = main(list(argv))
+            rc = self.run_cli(list(argv))
         if rc:
             raise DivganError(f"divgan {shlex.join(argv)} exited with {rc}")
         return buf.getvalue()
@@ -149,12 +151,12 @@ class Result:
 
 
 def build(out: Path, quick: bool = False, only: list[str] | None = None, data_root: str | None = None,
-          gallery: Path | None = None, log=None, threads: int | None = 1) -> list[Result]:
+          gallery: Path | None = None, log=None, threads: int | None = 1, run_cli=None) -> list[Result]:
     """Run the sections (all, or ``only``), write ``out/index.html``; copy each figure, shrunk under
     300 KB, into ``gallery`` if given. Small models run fastest on one thread (``threads``)."""
-    from . import lecture_sections  # noqa: F401  (registers the sections)
+    from . import sections  # noqa: F401  (registers the sections)
 
-    from .errors import DivganError
+    from ..errors import DivganError
 
     out = Path(out)
     if out.is_dir() and any(out.iterdir()) and not (out / "index.html").exists():
@@ -163,7 +165,7 @@ def build(out: Path, quick: bool = False, only: list[str] | None = None, data_ro
     for n in names:
         SECTIONS[n]  # unknown names fail before any work
     out.mkdir(parents=True, exist_ok=True)
-    ctx = Context(out, quick, data_root, log or (lambda m: print(m, file=sys.stderr)))
+    ctx = Context(out, quick, data_root, log or (lambda m: print(m, file=sys.stderr)), run_cli=run_cli)
     old_threads = torch.get_num_threads()
     if threads:
         torch.set_num_threads(threads)

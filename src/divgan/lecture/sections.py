@@ -1,0 +1,245 @@
+"""The sections of ``divgan lecture``, in the order of the lecture (see ``divgan.lecture``).
+
+Each section calls divgan's own training, commands and analysis functions; ``ctx.budget(quick,
+full)`` picks its size. Captions state what the figure shows, measured numbers included."""
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from . import Figure, copy_figure, section  # noqa: E402
+
+FGAN_DIVERGENCES = ("kl", "reverse_kl", "pearson", "hellinger", "js", "gan")
+
+
+def _modes_text(final: dict) -> str:
+    return f"{final['modes']}/{final['modes_total']} modes covered, {final['high_quality']:.0f}% high-quality samples"
+
+
+def ring_run(ctx):
+    """The lecture's ring run (shared by the ring and theory sections)."""
+    steps = ctx.budget(2000, 8000)
+    return ctx.train("ring", "ring", [f"train.steps={steps}", f"eval.every={steps // 5}"])
+
+
+@section("divergences", "Divergence convergence: forward KL, reverse KL and friends",
+         requires=("divgan.commands.divergences", "divgan.fgan1d:direct_fit"))
+def divergences(ctx) -> list[Figure]:
+    work = ctx.out / "work" / "divergences"
+    ctx.command("divergences", "--out", str(work))
+    fig = copy_figure(work / "divergences.png", ctx.fig("divergences"))
+    return [Figure(fig, "One Gaussian N(μ, σ²) fitted to a bimodal mixture (means ±2, std 0.5) by directly minimising each "
+                   "f-divergence D_f(P‖N(μ,σ²)) of the registry. Forward KL is zero-avoiding: the fit spreads over both modes. "
+                   "Reverse KL is zero-forcing: the fit locks onto one mode. Jensen–Shannon (what the GAN game minimises) "
+                   "lies between. The table lists the fitted μ, σ and the divergence reached.",
+                   "divgan divergences --out divergences", (work / "table.md").read_text())]
+
+
+@section("ring", "The GAN on the ring of 8 Gaussians")
+def ring(ctx) -> list[Figure]:
+    run, cmd = ring_run(ctx)
+    steps = run.trainer.step
+    final = run.summary["final"]
+    density = copy_figure(run.path / "samples" / "density.png", ctx.fig("ring_density"))
+    curves = copy_figure(run.path / "samples" / "curves.png", ctx.fig("ring_curves"))
+    return [
+        Figure(density, "The GAN game on a ring of 8 Gaussians (PacGAN protocol: radius 1, std 0.01). Green: generator "
+               "samples; contours: the real density; colour: the discriminator's D(x). D is high where real data "
+               "outweighs generated data, and the generator moves its mass along D's gradient towards the modes. "
+               f"After {steps} steps: {_modes_text(final)}.", cmd),
+        Figure(curves, "The same run's losses per step and metrics per evaluation (modes covered, % high-quality, "
+               "KL of the mode histogram to uniform, and the divergence tracker's estimated KL(p‖q), KL(q‖p), JSD(p‖q) "
+               "where available). The losses do not settle: a GAN's loss is not a progress measure.", cmd),
+    ]
+
+
+@section("theory", "The optimal discriminator and C(G) = −log 4 + 2·JSD, checked",
+         requires=("divgan.commands.theory", "divgan.theory:run_report"))
+def theory(ctx) -> list[Figure]:
+    run, cmd = ring_run(ctx)
+    work = ctx.out / "work" / "theory"
+    text = ctx.command("theory", str(run.path), "--out", str(work))
+    rep = json.loads((work / "theory.json").read_text())
+    fig = copy_figure(work / "theory.png", ctx.fig("theory"))
+    return [Figure(fig, "The trained discriminator of the ring run beside the optimal one, D*(x) = p(x)/(p(x) + q(x)), with the "
+                   "generator density q estimated by a KDE of its samples. "
+                   f"Mean |D − D*| = {rep.get('d_mae', float('nan')):.3f}. The value of the game at D*, "
+                   f"C(G) = E_p log D* + E_q log(1 − D*) = {rep['C_at_D_star']:.4f}, equals −log 4 + 2·JSD(p‖q) = "
+                   f"{rep['minus_log4_plus_2jsd']:.4f} (JSD = {rep['jsd']:.4f}): the GAN minimises the Jensen–Shannon divergence.",
+                   f"{cmd}; divgan theory runs/ring", text.strip())]
+
+
+@section("zoo", "Mode collapse and its remedies, side by side",
+         requires=("divgan.zoo:TECHNIQUES", "divgan.zoo:table", "divgan.viz.zoo:unrolling_figure"))
+def zoo(ctx) -> list[Figure]:
+    from ..zoo import BASES, TECHNIQUES, table
+    from ..viz.toy import plot_density_panels, snapshot
+    from ..viz.zoo import unrolling_figure
+
+    steps = ctx.budget(800, 3000)
+    snaps, titles, results = [], [], []
+    for tech, extra in TECHNIQUES.items():
+        overrides = [*extra, f"train.steps={steps}", f"eval.every={steps}", "eval.snapshots=1"]
+        if tech == "instance_noise":  # anneal to zero over the run, as `divgan zoo` does
+            overrides.append(f"tricks.instance_noise.anneal_steps={steps}")
+        run, cmd = ctx.train(f"zoo_{tech}", BASES["grid"], overrides)
+        final = run.summary["final"]
+        snaps.append(snapshot(run.trainer))
+        titles.append(f"{tech.replace('_', ' ')}: {final['modes']}/{final['modes_total']}")
+        results.append({"technique": tech, "seed": 0, "seconds": run.summary["seconds"],
+                        **{k: final[k] for k in ("modes", "modes_total", "high_quality", "kl_uniform")}})
+    side = plot_density_panels(run.trainer.data, snaps, ctx.fig("zoo_grid"), titles=titles,
+                               title="the 25-Gaussian grid after the same budget: vanilla and each remedy (samples in green)")
+    zoo_cmd = f"divgan zoo --data grid --seeds 1 --steps {steps}"
+    figs = [Figure(side, f"Mode collapse and its remedies on the 5×5 grid of Gaussians, one seed, {steps} generator steps each: "
+                   "plain GAN, instance noise, feature matching, historical averaging, minibatch discrimination, one-sided "
+                   "label smoothing and the unrolled GAN (5 look-ahead steps). Panel titles: modes covered (of 25). One seed "
+                   f"is an anecdote; `divgan zoo --seeds 5` gives mean ± s.e. over seeds.", zoo_cmd, table(results, list(TECHNIQUES)))]
+    preset, fsteps, unroll = ("ring", 800, 5) if ctx.quick else ("ring-unrolled-metz", 25000, 10)
+    metz = unrolling_figure(preset, ctx.fig("zoo_unrolled"), fsteps, (0, unroll), panels=5)
+    figs.append(Figure(metz, f"Metz et al. 2016, Fig. 1 on the {preset} preset: generator samples for a fixed z over "
+                       f"{fsteps} steps, without unrolling (top) and with {unroll} unrolled discriminator steps (bottom); "
+                       "the target in the last column. In the paper's setting (25,000 steps, 10 unrolling steps) the plain "
+                       "GAN hops from mode to mode while the unrolled generator spreads over all of them"
+                       + ("; this quick budget shows only the start of training, where that need not be visible yet." if ctx.quick else "."),
+                       f"divgan zoo --figure zoo_unrolled.png --preset {preset} --steps {fsteps} --unroll {unroll} --panels 5"))
+    return figs
+
+
+@section("fgan1d", "f-GAN in 1-D: the game lands where direct minimisation does",
+         requires=("divgan.commands.fgan1d", "divgan.fgan1d:direct_fit"))
+def fgan1d(ctx) -> list[Figure]:
+    work = ctx.out / "work" / "fgan1d"
+    steps = ctx.budget(400, 1000)
+    args = ["--steps", str(steps)] + (["--divergences", "kl,reverse_kl,js,gan"] if ctx.quick else [])
+    ctx.command("fgan1d", "--out", str(work), *args)
+    figs = sorted(work.glob("*.png"))
+    return [Figure(copy_figure(f, ctx.fig(f"fgan1d_{f.stem}" if f.stem != "fgan1d" else "fgan1d")),
+                   "The f-GAN game in 1-D (Nowozin et al. 2016): a Gaussian generator (and a small MLP generator) trained "
+                   f"{steps} steps against a critic with each divergence's variational bound, compared with the direct "
+                   "minimisation of the same divergence; KL covers both modes, reverse KL picks one.",
+                   shlex.join(["divgan", "fgan1d", *args]), (work / "table.md").read_text() if (work / "table.md").exists() else "")
+            for f in figs]
+
+
+@section("fgan_ring", "f-GAN: one training objective per f-divergence")
+def fgan_ring(ctx) -> list[Figure]:
+    from ..viz.toy import plot_density_panels, snapshot
+
+    steps = ctx.budget(1500, 6000)
+    snaps, titles, cmds = [], [], []
+    for div in FGAN_DIVERGENCES:
+        run, cmd = ctx.train(f"fgan_ring_{div}", "ring", ["objective.name=fgan", f"objective.divergence={div}",
+                                                          f"train.steps={steps}", f"eval.every={steps}", "eval.snapshots=1"])
+        snaps.append(snapshot(run.trainer))
+        final = run.summary["final"]
+        titles.append(f"{div}: {final['modes']}/{final['modes_total']} modes")
+        cmds.append(cmd)
+    path = plot_density_panels(run.trainer.data, snaps, ctx.fig("fgan_ring"), titles=titles,
+                               title="f-GAN on the ring: generator samples (green), sigmoid of the critic output (colour)")
+    return [Figure(path, "The f-GAN game (Nowozin et al. 2016) minimises the variational bound of a chosen f-divergence; "
+                   f"the same generator and critic trained {steps} steps with each divergence of the f-GAN table. "
+                   "Each panel: final samples and how many of the 8 modes they cover.",
+                   cmds[0].replace(f"objective.divergence={FGAN_DIVERGENCES[0]}", "objective.divergence=<" + "|".join(FGAN_DIVERGENCES) + ">"))]
+
+
+def _real_vs_fake(real, fake, path: Path, title: str) -> Path:
+    """Two image grids side by side: training data and generator samples."""
+    from torchvision.utils import make_grid
+
+    from ..pixels import to_unit
+
+    fig, axes = plt.subplots(1, 2, figsize=(8, 4.3))
+    for ax, imgs, name in zip(axes, (real, fake), ("training data", "generator samples")):
+        grid = make_grid(to_unit(imgs), nrow=8, padding=2, pad_value=1.0)
+        ax.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")
+        ax.set_title(name, fontsize=10)
+        ax.axis("off")
+    fig.suptitle(title, fontsize=10)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def image_run(ctx):
+    """The lecture's image GAN: DCGAN on MNIST when its files are in the data root (full budget),
+    else on scikit-learn's embedded 8×8 digits."""
+    mnist = ctx.data_root and (Path(ctx.data_root) / "MNIST" / "raw").is_dir() and not ctx.quick
+    if mnist:
+        return ctx.train("dcgan", "mnist-dcgan", []), "MNIST"
+    steps = ctx.budget(800, 3000)
+    return ctx.train("dcgan", "digits-dcgan", [f"train.steps={steps}", f"eval.every={steps // 4}"]), "scikit-learn's 8×8 digits (16×16)"
+
+
+@section("dcgan", "DCGAN on digits")
+def dcgan(ctx) -> list[Figure]:
+    import torch
+
+    (run, cmd), name = image_run(ctx)
+    tr = run.trainer
+    real = tr.data.sample(64, torch.Generator().manual_seed(0))
+    fake = tr.sample(64, z=tr.fixed_z[:64])
+    path = _real_vs_fake(real, fake, ctx.fig("dcgan_digits"), f"DCGAN on {name}, {tr.step} steps")
+    return [Figure(path, f"DCGAN (Radford et al. 2015: strided convolutions, batch norm, ReLU/tanh generator, LeakyReLU "
+                   f"discriminator) trained {tr.step} steps on {name}: training images (left) beside samples from "
+                   "fixed noise (right).", cmd)]
+
+
+@section("walk", "A walk in latent space", requires=("divgan.commands.interpolate", "divgan.analysis.walks:walk_grid"))
+def walk(ctx) -> list[Figure]:
+    (run, cmd), name = image_run(ctx)
+    png, gif = ctx.fig("walk"), ctx.fig("walk").with_suffix(".gif")
+    ctx.command("interpolate", str(run.path), "--rows", "6", "--steps", "10", "--out", str(png), "--gif", str(gif))
+    text = ("Spherical interpolation between pairs of random latent vectors, one walk per row, through the DCGAN trained on "
+            f"{name}: the images change smoothly from one digit into another, with no jumps — the generator has learned a "
+            "continuous map, not a lookup table of training images (Radford et al. 2015).")
+    walk_cmd = "divgan interpolate runs/dcgan --rows 6 --steps 10 --out walk.png --gif walk.gif"
+    return [Figure(png, text, walk_cmd), Figure(gif, "The same walks as an animation looping through four keypoints.", walk_cmd)]
+
+
+@section("lapgan", "LAPGAN: coarse-to-fine generation", requires=("divgan.models.lapgan", "divgan.viz.chain:save_chain"))
+def lapgan(ctx) -> list[Figure]:
+    mnist = ctx.data_root and (Path(ctx.data_root) / "MNIST" / "raw").is_dir() and not ctx.quick
+    steps = ctx.budget(600, 2000)
+    overrides = [f"train.steps={steps}", f"eval.every={steps // 2}"] + ([] if mnist else ["data={name: digits, size: 32}"])
+    run, cmd = ctx.train("lapgan", "mnist-lapgan", overrides)
+    fig = copy_figure(run.path / "samples" / "chain.png", ctx.fig("lapgan_chain"))
+    return [Figure(fig, f"LAPGAN (Denton et al. 2015) trained {steps} steps on {'MNIST' if mnist else 'the embedded digits'} "
+                   "at 32×32 with a 3-level Laplacian pyramid: each column is one sample, from the coarsest level's 8×8 "
+                   "image (top row) to the final 32×32 image (bottom row); every level's generator adds the band-pass "
+                   "detail of its scale, conditioned on the upsampled coarser image.", cmd)]
+
+
+@section("neighbours", "Memorisation? Samples beside their nearest training images",
+         requires=("divgan.commands.neighbours", "divgan.analysis.neighbours:neighbours_figure"))
+def neighbours(ctx) -> list[Figure]:
+    (run, cmd), name = image_run(ctx)
+    fig = ctx.fig("neighbours")
+    stats = json.loads(ctx.command("neighbours", str(run.path), "--n", "16", "--out", str(fig)))
+    px = stats.get("pixels", {})
+    measured = (f" Mean nearest-training-image distance in pixel space: samples {px['sample_mean']:.2f}, held-out real "
+                f"images {px['test_mean']:.2f} (ratio {px['ratio']:.2f}); a ratio well below 1 would suggest copying "
+                f"(computed on {stats['samples']} samples and {stats['train_images']} training images)."
+                if px else "")
+    return [Figure(fig, f"Goodfellow et al. 2014, Fig. 2: DCGAN samples ({name}) each followed by its nearest training "
+                   "image (framed). Samples that are not copies of their neighbours show the generator is not "
+                   f"memorising.{measured}", "divgan neighbours runs/dcgan --n 16")]
+
+
+@section("inversion", "Inverting the generator: recovering z from an image",
+         requires=("divgan.commands.invert", "divgan.analysis.inversion:invert"))
+def inversion(ctx) -> list[Figure]:
+    (run, cmd), name = image_run(ctx)
+    fig = ctx.fig("inversion")
+    steps = ctx.budget(100, 300)
+    res = json.loads(ctx.command("invert", str(run.path), "--n", "10", "--steps", str(steps), "--out", str(fig)))
+    return [Figure(fig, f"Inversion (Metz et al. 2016, Fig. 5 protocol): for 10 training images (top rows) z is found by "
+                   f"minimising ‖G(z) − x‖² with Adam from {res['starts']} random starts, {steps} steps; reconstructions "
+                   f"below. Mean reconstruction MSE on [0, 1] pixels: {res['mse_mean']:.4f}. What the generator cannot "
+                   "reconstruct is what it does not cover.", f"divgan invert runs/dcgan --n 10 --steps {steps}")]

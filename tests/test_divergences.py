@@ -6,7 +6,7 @@ import torch
 from scipy.optimize import minimize_scalar
 
 from divgan.data.toy import GaussianMixture
-from divgan.density import f_divergence_grid, gaussian_log_prob, grid
+from divgan.estimators import f_divergence_grid, gaussian_log_prob, grid
 from divgan.divergences import DIVERGENCES
 
 NAMES = DIVERGENCES.names()

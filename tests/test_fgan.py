@@ -9,7 +9,7 @@ import torch
 
 from divgan.api import train
 from divgan.cli import main
-from divgan.density import f_divergence_grid, gaussian_log_prob, grid
+from divgan.estimators import f_divergence_grid, gaussian_log_prob, grid
 from divgan.divergences import DIVERGENCES
 from divgan.fgan1d import direct_fit, game_fit, mixture
 from divgan.objectives import FGAN, OBJECTIVES

@@ -8,7 +8,7 @@ import torch
 from divgan.api import train
 from divgan.cli import main
 from divgan.data.toy import GaussianMixture
-from divgan.density import gaussian_log_prob, grid
+from divgan.estimators import gaussian_log_prob, grid
 from divgan.objectives import FGAN, OBJECTIVES
 from divgan.theory import critic_report, identity, optimal_discriminator, train_critic
 

@@ -22,7 +22,7 @@ import math
 import torch
 from scipy.optimize import minimize
 
-from .density import GaussianKDE, f_divergence_grid, f_divergence_terms, gaussian_log_prob, grid
+from .estimators import GaussianKDE, f_divergence_grid, f_divergence_terms, gaussian_log_prob, grid
 from .divergences import DIVERGENCES
 
 MIXTURE = {"name": "mixture1d", "means": [-2.0, 2.0], "stds": [0.5, 0.5]}

@@ -20,7 +20,7 @@ from typing import Callable
 
 import torch
 
-from .density import GaussianKDE, f_divergence_grid, f_of_log_ratio
+from .estimators import GaussianKDE, f_divergence_grid, f_of_log_ratio
 from .objectives import FGAN, Objective
 
 LOG4 = math.log(4.0)

@@ -22,7 +22,7 @@ class Theory:
     def run(args) -> int:
         import torch
 
-        from ..density import GaussianKDE
+        from ..estimators import GaussianKDE
         from ..errors import DivganError
         from ..theory import run_report
         from ..viz.theory import plot_d_vs_optimal

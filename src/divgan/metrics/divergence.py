@@ -3,14 +3,14 @@
 
 q is a Gaussian KDE of the evaluation samples, bandwidth by held-out likelihood, mixed with ε = 1e-3
 of a uniform density on the data's bounding box so that a missed mode costs a finite amount (see
-``divgan.density.sample_divergences``). KL(p‖q) uses 1,000 data samples drawn with a fixed seed (never
+``divgan.estimators.sample_divergences``). KL(p‖q) uses 1,000 data samples drawn with a fixed seed (never
 the training RNG, so evaluation does not change the run) and at most 1,500 of the evaluation's
 generator samples (cost: about 50 training steps of the default ring run per evaluation)."""
 from __future__ import annotations
 
 import torch
 
-from ..density import sample_divergences
+from ..estimators import sample_divergences
 from . import metric
 
 N_DATA = 1000

@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
-from ..density import gaussian_log_prob
+from ..estimators import gaussian_log_prob
 
 STYLES = {"direct": ("k--", "direct minimisation"), "saturating": ("C0-", "game, saturating G loss"),
           "alternative": ("C1-", "game, alternative G loss"), "mlp": ("C2", "game, MLP generator")}

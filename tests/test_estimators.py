@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from divgan.data.toy import GaussianMixture
-from divgan.density import (GaussianKDE, f_divergence_grid, f_of_log_ratio, gaussian_kl, gaussian_log_prob, grid, jsd_grid,
+from divgan.estimators import (GaussianKDE, f_divergence_grid, f_of_log_ratio, gaussian_kl, gaussian_log_prob, grid, jsd_grid,
                             sample_divergences)
 from divgan.metrics import METRICS, metrics_for
 

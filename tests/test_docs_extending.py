@@ -70,7 +70,7 @@ def test_new_divergence_satisfies_the_catalogue_checks(tmp_path):
 
     from divgan import divergences as d
 
-    ns = {"_register": lambda cls: cls, "FDivergence": d.FDivergence}
+    ns = {"register": lambda cls: cls, "FDivergence": d.FDivergence}
     exec(code.split("\n", 1)[1], ns)
     div = ns["HalfPearson"]()
     assert float(div.f(torch.tensor(1.0))) == 0.0

@@ -99,10 +99,14 @@ class FDivergence:
         return f"<divergence {self.name}: {self.label}>"
 
 
-def _register(cls):
+def register(cls):
+    """Class decorator: register an ``FDivergence`` subclass (an instance) under ``cls.name``."""
     inst = cls()
     DIVERGENCES.register(cls.name)(inst)
     return cls
+
+
+_register = register  # the old private name
 
 
 @_register

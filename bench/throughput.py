@@ -75,7 +75,7 @@ MODELS = {  # sections replacing the mnist-dcgan preset's
 
 def trainer(model: str, root: str, *extra: str) -> Trainer:
     cfg = load_config({"base": "mnist-dcgan", **MODELS[model]}, [*COMMON, f"data.root={root}", *extra])
-    return Trainer(cfg, None, log=lambda m: None)
+    return Trainer(cfg, log=lambda m: None)
 
 
 # ---------------------------------------------------------------- the tutorial-style reference

@@ -36,8 +36,7 @@ def evaluate_run(run_dir, names: list[str] | None = None, n: int | None = None, 
 
     from ..api import load_trainer
     from ..io import atomic_write_text
-    from ..metrics import METRICS, MetricContext, metrics_for
-    from ..metrics.features import reference
+    from ..metrics import METRICS, MetricContext, metrics_for, reference_values
 
     trainer = load_trainer(run_dir, which, fallback=fallback)
     ctx = MetricContext(trainer.data, dict(trainer.cfg.data), str(trainer.device), _stderr)
@@ -50,12 +49,7 @@ def evaluate_run(run_dir, names: list[str] | None = None, n: int | None = None, 
     for name in tqdm(names, desc="metrics", unit="metric", disable=not progress, file=sys.stderr):
         metrics.update(METRICS[name](ctx, samples))
     if with_reference:
-        if trainer.data.kind == "image":
-            ref = reference(ctx, names)
-        else:
-            real = trainer.data.sample(n, torch.Generator().manual_seed(2**31 - 1))
-            for name in names:
-                ref.update(METRICS[name](ctx, real))
+        ref = reference_values(ctx, names, n)
     out = {"run": str(run_dir), "checkpoint": which, "step": trainer.step, "n_samples": n, "seed": seed,
            "metrics": metrics, "reference": ref}
     atomic_write_text(trainer.run.path / EVALUATION_FILE, json.dumps(out, indent=1) + "\n")

@@ -12,10 +12,10 @@ import html
 import json
 from pathlib import Path
 
-import torch
 import yaml
 
 from ..io import atomic_write_text
+from ..metrics import reference_values
 from ..train.rundir import EVALUATION_FILE, RunDir
 from .figures import spread as _spread
 from .svg import line_chart
@@ -67,28 +67,6 @@ def metric_series(rows: list[dict]) -> dict[str, list[tuple[float, float]]]:
             if k not in NOT_CURVES and isinstance(v, (int, float)) and not isinstance(v, bool) and "step" in r:
                 out.setdefault(k, []).append((r["step"], float(v)))
     return out
-
-
-def reference_values(ctx, names: list[str], n: int = 1000) -> dict:
-    """Each evaluation metric of the run computed on real data instead of generator samples: the
-    value a perfect generator would get (e.g. modes 8/8, % high-quality ≈ 98.9, KL ≈ 0 on the ring).
-
-    ``ctx`` is the run's ``MetricContext``; toys: n fresh real samples; images: held-out real images
-    (``divgan.metrics.features.reference``). Uses its own random numbers so the training run is not
-    perturbed."""
-    from ..metrics import METRICS
-
-    ref: dict = {}
-    with torch.random.fork_rng(devices=[]):
-        if ctx.data.kind == "image":
-            from ..metrics.features import reference
-
-            ref = reference(ctx, names)
-        else:
-            real = ctx.data.sample(n, torch.Generator().manual_seed(2**31 - 1))
-            for name in names:
-                ref.update(METRICS[name](ctx, real))
-    return {k: v for k, v in ref.items() if isinstance(v, (int, float))}
 
 
 def _load_reference(run: RunDir, driver) -> dict:

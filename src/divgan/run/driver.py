@@ -44,11 +44,16 @@ class Driver:
         self.rollbacks = 0
         self.elapsed = 0.0
         self.paused = False  # a callback may pause the loop (e.g. a live page); the loop waits
-        self.stop_requested = False
+
+    @property
+    def stop_requested(self) -> bool:
+        return self.core.stop_requested
 
     def request_stop(self) -> None:
-        """Stop after the current step: checkpoint, call ``on_finish``, return the summary."""
-        self.stop_requested = True
+        """Stop after the next step (the request travels with that step's losses, so every rank under
+        torchrun stops at the same step): checkpoint, call ``on_finish``, return the summary
+        (``stop_requested: true``)."""
+        self.core.stop_requested = True
 
     def _emit(self, hook: str, *args) -> None:
         if self.core.dist.is_main:
@@ -176,7 +181,7 @@ class Driver:
         write = bar.write if main else (lambda text: None)
         stopped_early = False
         try:
-            while core.step < t.steps and not core.stopping and not self.stop_requested:
+            while core.step < t.steps and not core.stopping and not core.stop_agreed:
                 while self.paused and not self.stop_requested and core.stop_signal is None:
                     time.sleep(0.05)
                 before = core.step
@@ -206,9 +211,10 @@ class Driver:
         if core.stopping:
             self.save_checkpoint()
             return {"interrupted": True, "signal": core.stop_signal or int(signal.SIGTERM), "step": core.step}
-        if stopped_early or (self.stop_requested and core.step < t.steps):
+        requested = core.stop_agreed and core.step < t.steps
+        if stopped_early or requested:
             self.save_checkpoint()
-        return self.finish(stopped_early, requested=self.stop_requested)
+        return self.finish(stopped_early, requested=requested)
 
     def finish(self, stopped_early: bool = False, requested: bool = False) -> dict:
         summary = {"steps": self.core.step, "seconds": round(self.elapsed, 2), "stopped_early": stopped_early,

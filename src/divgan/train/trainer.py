@@ -92,7 +92,9 @@ class Trainer:
         self.losses: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "value": []}
         self.lr_scale = 1.0
         self.stop_signal: int | None = None  # set (e.g. by the driver's signal handler) to stop every rank
-        self.stopping = False  # a stop request reached some rank: every rank stops after this step
+        self.stop_requested = False  # set (e.g. by a callback, through the driver) to stop every rank
+        self.stopping = False  # a signal reached some rank: every rank stops after this step
+        self.stop_agreed = False  # a stop request reached some rank: every rank stops after this step
 
     # ------------------------------------------------------------------ building blocks
     def _training_modules(self) -> tuple[torch.nn.Module, torch.nn.Module]:
@@ -180,9 +182,9 @@ class Trainer:
         g_loss = self.g_step()
         self.tricks.after_step(self)
         self.step += 1
-        flags = d_loss.new_tensor(float(self.stop_signal is not None))
-        d, g, v, stop = distributed.all_reduce_mean(torch.stack([d_loss, g_loss, value, flags]).float()).tolist()
-        self.stopping = stop > 0  # agreed by every rank
+        flags = d_loss.new_tensor([float(self.stop_signal is not None), float(self.stop_requested)])
+        d, g, v, stop, asked = distributed.all_reduce_mean(torch.cat([torch.stack([d_loss, g_loss, value]), flags]).float()).tolist()
+        self.stopping, self.stop_agreed = stop > 0, asked > 0  # agreed by every rank
         if not all(map(_finite, (d, g, v))):
             raise NonFiniteError(f"losses became non-finite at step {self.step} (d_loss={d}, g_loss={g})")
         self.losses["d_loss"].append(d)

@@ -40,6 +40,9 @@ def imports_of(path: Path) -> set[str]:
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
             if node.level:
+                if node.level > len(package.split(".")):
+                    found.add(f"divgan.<beyond the top: line {node.lineno}>")
+                    continue
                 base = package.split(".")[: len(package.split(".")) - node.level + 1]
                 mod = ".".join(base + ([node.module] if node.module else []))
             else:
@@ -92,6 +95,11 @@ def test_cycle_finder_finds_a_cycle():
 def test_relative_imports_resolve(tmp_path):
     """``from ..x import y`` in divgan/viz/report.py is divgan.x (and divgan.x.y)."""
     assert {"divgan.train.rundir", "divgan.train.rundir.RunDir"} <= imports_of(SRC / "viz" / "report.py")
+
+
+def test_every_relative_import_stays_inside_the_package():
+    bad = [f"{p.relative_to(SRC.parent)}: {m}" for p in SRC.rglob("*.py") for m in imports_of(p) if "<beyond" in m]
+    assert not bad, bad
 
 
 def test_no_import_cycle_between_units():

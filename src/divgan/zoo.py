@@ -26,10 +26,10 @@ def run_one(data: str, technique: str, seed: int, steps: int, extra: tuple[str, 
     whose losses become NaN scores as a point mass (0 modes) and is marked ``diverged``."""
     import torch
 
-    from ..config import load_config
-    from ..errors import DivganError
-    from ..metrics.toy import mode_stats
-    from ..train.trainer import Trainer
+    from .config import load_config
+    from .errors import DivganError
+    from .metrics.toy import mode_stats
+    from .train.trainer import Trainer
 
     if threads:
         torch.set_num_threads(threads)

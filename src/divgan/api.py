@@ -122,20 +122,19 @@ def resume(path: str | Path, overrides: list[str] | None = None, log=None, callb
 
 def load_trainer(path: str | Path, which: str = "latest", fallback: bool = False, log=None) -> Trainer:
     """The training core restored from a run directory (``which``: "latest" or "best"), with
-    ``.run`` (its RunDir). Needs only the run directory: the config and the data's shape come from
-    the checkpoint, and the dataset is loaded only if something asks for real data."""
+    ``.run`` (its RunDir). Needs only the run directory: the data's shape comes from the checkpoint,
+    and the dataset is loaded only if something asks for real data."""
     run = RunDir.open(Path(path))
     if which == "best":
         used = run.checkpoints / "best.pt"
         state = checkpoint.load(used)
     else:
         state, used = checkpoint.load_latest(run.checkpoints, fallback=fallback, warn=log or _stderr)
+    cfg = read_run_config(Path(path))  # the run's config (what --resume continues with)
     meta = state.get("meta")
-    if meta:
-        cfg = load_config(yaml.safe_load(meta["config"]))
-        data = StandIn(meta["data"], dict(cfg.data), seed=cfg.seed) if meta["data"]["kind"] == "image" else None
-    else:  # a checkpoint from before checkpoints carried their config: the dataset gives the shape
-        cfg, data = read_run_config(Path(path)), None
+    # the data's shape from the checkpoint: an image dataset is loaded only if real data is asked for
+    # (a checkpoint from before checkpoints described their data: the dataset gives the shape)
+    data = StandIn(meta["data"], dict(cfg.data), seed=cfg.seed) if meta and meta["data"]["kind"] == "image" else None
     core = Trainer(cfg, log=lambda m: None, data=data)
     core.restore(state, used)
     core.G.eval()

@@ -39,7 +39,7 @@ def evaluate_run(run_dir, names: list[str] | None = None, n: int | None = None, 
     from ..metrics import METRICS, MetricContext, metrics_for, reference_values
 
     trainer = load_trainer(run_dir, which, fallback=fallback)
-    ctx = MetricContext(trainer.data, dict(trainer.cfg.data), str(trainer.device), _stderr, step=trainer.step)
+    ctx = MetricContext.of(trainer, _stderr)
     names = metrics_for(names, trainer.data.kind) if names else default_metrics(trainer)
     n = n or default_n(trainer)
     z = torch.randn(n, trainer.G.latent_dim, generator=torch.Generator().manual_seed(seed))

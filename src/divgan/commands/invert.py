@@ -29,12 +29,13 @@ class Invert:
 
         from ..analysis.inversion import invert, inversion_figure
         from ..errors import DivganError
+        from ..metrics import MetricContext
         from ..metrics.features import real_sets
 
         if args.n < 1:
             raise DivganError("--n must be at least 1")
         trainer = run_trainer(args, "image")
-        train, test = real_sets(trainer)
+        train, test = real_sets(MetricContext.of(trainer))
         pool = train if args.split == "train" else test
         idx = torch.randperm(len(pool), generator=torch.Generator().manual_seed(args.seed))[: args.n]
         x = pool[idx].float() / 127.5 - 1

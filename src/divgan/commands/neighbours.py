@@ -24,19 +24,21 @@ class Neighbours:
 
         from ..analysis.neighbours import memorisation, neighbours_figure
         from ..errors import DivganError
-        from ..evaluator import evaluator_for, load_evaluator
+        from ..evaluator import load_evaluator
+        from ..metrics import MetricContext
         from ..metrics.features import real_sets
 
         if args.n < 1 or args.stats_n < 2:
             raise DivganError("--n must be ≥ 1 and --stats-n ≥ 2")
         trainer = run_trainer(args, "image")
-        name = evaluator_for(trainer.cfg.data["name"])
+        ctx = MetricContext.of(trainer)
+        name = ctx.evaluator
         try:
             ev = load_evaluator(name) if name else None
         except DivganError as e:
             trainer.log(f"warning: {e}; pixel space only")
             ev = None
-        train, test = real_sets(trainer)
+        train, test = real_sets(ctx)
         out = Path(args.out) if args.out else trainer.run.samples / "neighbours.png"
         with tqdm(total=3, desc="neighbours", unit="part") as bar:
             samples = trainer.sample(max(args.n, args.stats_n), seed=args.seed)

@@ -29,6 +29,11 @@ class MetricContext:
     warned: set = field(default_factory=set)  # one-time warnings already given
     step: int = 0
 
+    @classmethod
+    def of(cls, core, log=None) -> "MetricContext":
+        """The context of a training core (anything with ``data``, ``cfg``, ``device``, ``log``, ``step``)."""
+        return cls(core.data, dict(core.cfg.data), str(core.device), log or core.log, step=core.step)
+
     @property
     def evaluator(self) -> str | None:
         """The divgan evaluator (classifier) that scores this dataset's samples, or None."""

@@ -37,7 +37,7 @@ class Driver:
         self.cfg = core.cfg
         self.log = log or core.log
         self.metric_names = metrics_for(self.cfg.eval.metrics, core.data.kind)
-        self.context = MetricContext(core.data, dict(self.cfg.data), str(core.device), self.log)
+        self.context = MetricContext.of(core, self.log)
         self.metrics_log: list[dict] = []
         self.best: dict | None = None
         self.evals_since_best = 0

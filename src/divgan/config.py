@@ -8,6 +8,7 @@ with one line naming the key and what is allowed.
 from __future__ import annotations
 
 import copy
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -187,6 +188,10 @@ def preset_names() -> list[str]:
 def _read_yaml(text: str, where: str) -> dict:
     try:
         data = yaml.safe_load(text) or {}
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise DivganError(f"{where}: not valid YAML{at}: {e.problem or e.context}") from None
     except yaml.YAMLError as e:
         raise DivganError(f"{where}: not valid YAML ({str(e).splitlines()[0]})") from None
     if not isinstance(data, dict):
@@ -204,20 +209,31 @@ def _deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
-def load_raw(source: str | None) -> dict:
-    """A preset name or a YAML path -> raw dict, following ``base: <preset>`` chains."""
+def load_raw(source: str | None, _key: str = "") -> dict:
+    """A preset name or a YAML path -> raw dict, following ``base: <preset or YAML>`` chains.
+
+    A preset name always means the preset, even where a file or folder of that name exists (``divgan
+    train --out ring`` makes one); ``./ring`` names the file. Anything else must be a YAML file."""
     source = source or DEFAULT_PRESET
     path = Path(source)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise DivganError(f"config file not found: {source}")
-        data = _read_yaml(path.read_text(), str(path))
-    elif source in preset_names():
+    presets = preset_names()
+    if source in presets:
+        if path.is_file():
+            print(f"divgan: note: {source!r} is a preset and also a file here; using the preset "
+                  f"(write ./{source} for the file)", file=sys.stderr)
         data = _read_yaml((preset_dir() / f"{source}.yaml").read_text(), f"preset {source}")
+    elif path.is_file():
+        data = _read_yaml(path.read_text(), str(path))
     else:
-        raise DivganError(f"unknown preset or config file {source!r}; presets: {', '.join(preset_names())}")
+        if path.is_dir():
+            problem = f"{source!r} is a folder, not a preset or YAML file"
+        elif path.suffix in (".yaml", ".yml"):
+            problem = f"config file not found: {source}"
+        else:
+            problem = f"unknown preset or config file {source!r}"
+        raise DivganError(f"{_key}{problem}; presets: {', '.join(presets)}")
     base = data.pop("base", None)
-    return _deep_merge(load_raw(base), data) if base else data
+    return _deep_merge(load_raw(str(base), f"{source}: base: "), data) if base else data
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:
@@ -260,7 +276,7 @@ def load_config(source: str | Config | dict | None = None, overrides: list[str] 
     elif isinstance(source, dict):
         raw = copy.deepcopy(source)
         base = raw.pop("base", None)
-        raw = _deep_merge(load_raw(base), raw) if base else raw
+        raw = _deep_merge(load_raw(str(base), "base: "), raw) if base else raw
     else:
         raw = load_raw(source)
     return validate(apply_overrides(raw, overrides))

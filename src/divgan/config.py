@@ -94,7 +94,8 @@ class TrainConfig(Params):
     compile: bool = False
     reuse_fake: bool = False
     threads: int = Field(0, ge=0, description="torch CPU threads; 0 = auto: 1 for toy data (tiny models gain nothing "
-                                              "from more, and lose much on a busy machine), torch's default otherwise")
+                                              "from more), else the free cores, re-measured while training "
+                                              "(divgan.threads); $OMP_NUM_THREADS when set")
     checkpoint_every: int = Field(1000, ge=1)
     keep_last: int = Field(2, ge=1)
     on_nan: Literal["rollback", "stop"] = "rollback"

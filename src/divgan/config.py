@@ -96,7 +96,8 @@ class TrainConfig(Params):
     reuse_fake: bool = Field(False, description="the G step reuses the D step's fakes (needs d_steps=1)")
     threads: int = Field(0, ge=0, description="torch CPU threads; 0 = auto: 1 for toy data (tiny models gain nothing "
                                               "from more), else the free cores, re-measured while training "
-                                              "(divgan.threads); $OMP_NUM_THREADS when set")
+                                              "(divgan.threads); $OMP_NUM_THREADS when set. Bitwise-exact "
+                                              "resumes need one count throughout: set N")
     checkpoint_every: int = Field(1000, ge=1, description="steps between checkpoints")
     keep_last: int = Field(2, ge=1, description="checkpoints kept (besides the best)")
     on_nan: Literal["rollback", "stop"] = Field("rollback", description="on non-finite losses: back to the last checkpoint, or stop")

@@ -11,7 +11,10 @@ runs without ``OMP_NUM_THREADS`` in the environment, as a user's would. The 0.2 
 takes when the trainer starts is not in the timing (it is a one-off); the tuner's tries are.
 
     python bench/threads.py [--presets digits-dcgan,mnist-dcgan] [--steps 150] [--limit 20] [--repeats 2]
-                            [--threads 1,2] [--data-root DIR]
+                            [--threads 1,2] [--passive 2] [--states idle,busy] [--data-root DIR]
+
+``--passive 2`` adds 2 threads with ``OMP_WAIT_POLICY=PASSIVE`` (threads sleep at barriers instead of
+spinning), the other remedy issue 21 asked to measure.
 
 ``--data-root`` holds ``MNIST/raw/*.gz`` (default ../shared/data beside the repository, else
 ``$DIVGAN_DATA``); the files are copied to a temporary root. The machine should be otherwise quiet:
@@ -47,9 +50,12 @@ print(done / (time.perf_counter() - start), t.threads.current)
 """
 
 
-def one(preset: str, threads: int | None, args, data_root: str) -> tuple[float, int]:
-    """(steps/s, final thread count) of one fresh process; ``threads=None`` is the default."""
-    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+def one(preset: str, threads, args, data_root: str) -> tuple[float, int]:
+    """(steps/s, final thread count) of one fresh process; ``threads=None`` is the default, ``"Np"`` is
+    N threads with ``OMP_WAIT_POLICY=PASSIVE``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
+    if isinstance(threads, str):
+        threads, env["OMP_WAIT_POLICY"] = int(threads[:-1]), "PASSIVE"
     env["DIVGAN_DATA"] = data_root
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1] / "src"), env.get("PYTHONPATH")]))
     sets = [] if threads is None else [f"train.threads={threads}"]
@@ -68,7 +74,7 @@ def spinner() -> subprocess.Popen:
 
 
 def measure(preset: str, args, data_root: str) -> dict:
-    settings = [None, *args.threads]
+    settings = [None, *args.threads, *[f"{n}p" for n in args.passive]]
     rates: dict = {s: [] for s in settings}
     finals = []
     for _ in range(args.repeats):
@@ -82,9 +88,10 @@ def measure(preset: str, args, data_root: str) -> dict:
 
 def report(preset: str, state: str, m: dict) -> float:
     r = m["rates"]
-    best = max((s for s in r if s is not None), key=r.get)
+    best = max((s for s in r if isinstance(s, int)), key=r.get)  # fixed counts, OpenMP's default wait policy
     ratio = r[best] / r[None]
-    fixed = "   ".join(f"threads={s}: {r[s]:6.1f}" for s in r if s is not None)
+    fixed = "   ".join(f"threads={s}: {r[s]:6.1f}" for s in r if isinstance(s, int))
+    fixed += "".join(f"   threads={s[:-1]} passive: {r[s]:6.1f}" for s in r if isinstance(s, str))
     print(f"{preset:<13} {state:<5} default: {r[None]:6.1f} steps/s (ended at {'/'.join(map(str, m['finals']))} threads)   "
           f"{fixed}   best/default: {ratio:.2f}× {'ok' if ratio <= 1.3 else 'OVER 1.3'}")
     return ratio
@@ -98,9 +105,11 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--threads", default="1,2", help="fixed settings to compare with (default: 1,2)")
     ap.add_argument("--states", default="idle,busy")
+    ap.add_argument("--passive", default="", help="also these counts with OMP_WAIT_POLICY=PASSIVE (e.g. 2)")
     ap.add_argument("--data-root", default=None)
     args = ap.parse_args(argv)
     args.threads = [int(x) for x in args.threads.split(",")]
+    args.passive = [int(x) for x in args.passive.split(",") if x]
     presets = args.presets.split(",")
     src = Path(args.data_root or (SHARED if SHARED.is_dir() else os.environ.get("DIVGAN_DATA", "")))
     with tempfile.TemporaryDirectory(prefix="divgan-threads-") as tmp:

@@ -106,3 +106,12 @@ def test_yaml_errors_give_the_line(tmp_path):
     bad.write_text("seed: 1\ntrain:\n  steps: 3\n   batch_size: 4\n")
     with pytest.raises(DivganError, match=r"bad.yaml: not valid YAML at line 4, column \d+: "):
         load_config(str(bad))
+
+
+def test_the_cli_in_a_folder_holding_a_run_named_ring(tmp_path, monkeypatch, capsys):
+    from divgan.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ring" / "checkpoints").mkdir(parents=True)  # as `divgan train --out ring` leaves it
+    assert main(["config"]) == 0 and main(["config", "ring"]) == 0
+    assert "name: ring" in capsys.readouterr().out

@@ -67,3 +67,9 @@ def test_config_of_a_bad_preset_is_one_line(capsys):
 
 def test_describe_has_a_title():
     assert describe(load_config(), "hello\nworld").startswith("# hello\n# world\n")
+
+
+def test_train_help_points_to_divgan_config(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "divgan config" in capsys.readouterr().out

@@ -93,3 +93,13 @@ def test_scaling_bench_bad_input_is_one_clear_error_line(tmp_path):
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert out.returncode != 0 and out.stderr.strip().count("\n") == 0
     assert out.stderr.startswith("scaling: 1 process(es) failed: divgan: error: config error: unknown key 'train.nokey'")
+
+
+@pytest.mark.slow
+def test_threads_bench_reports_default_against_fixed_counts():
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "threads.py"), "--presets", "digits-dcgan", "--states", "idle",
+                          "--steps", "2", "--limit", "2", "--repeats", "1"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"digits-dcgan +idle +default: +[\d.]+ steps/s \(ended at \d threads\) +threads=1: +[\d.]+ +threads=2: +[\d.]+ "
+                     r"+best/default: [\d.]+×", out.stdout)
+    assert re.search(r"worst best/default: [\d.]+× \(target ≤ 1.3\)", out.stdout)

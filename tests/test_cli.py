@@ -58,3 +58,13 @@ def test_train_prints_summary_then_sample_npy_and_png(tmp_path):
 def test_sample_bad_input_is_one_line(tmp_path, args, fragment):
     r = divgan(*args, cwd=tmp_path)
     assert r.returncode == 2 and fragment in r.stderr and "Traceback" not in r.stderr
+
+
+def test_readme_preset_table_is_what_divgan_presets_prints():
+    from pathlib import Path
+
+    r = divgan("presets", "--markdown")
+    assert r.returncode == 0 and r.stdout.startswith("| preset | what it is |\n|---|---|\n")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert r.stdout in readme, "README's preset table differs from `divgan presets --markdown`: paste its output"
+    assert "\\|p−q\\|" in r.stdout  # a | in a description does not split the Markdown row

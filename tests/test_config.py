@@ -64,3 +64,54 @@ def test_missing_file_and_bad_yaml(tmp_path):
     bad.write_text("train: [unclosed\n")
     with pytest.raises(DivganError, match="not valid YAML"):
         load_config(str(bad))
+
+
+@pytest.mark.parametrize("shadow", ["folder", "file"])
+def test_a_folder_or_file_named_like_a_preset_does_not_shadow_it(tmp_path, monkeypatch, capsys, shadow):
+    monkeypatch.chdir(tmp_path)
+    if shadow == "folder":
+        (tmp_path / "ring").mkdir()  # what `divgan train --out ring` leaves behind
+    else:
+        (tmp_path / "ring").write_text("train: {steps: 3}\n")
+    assert load_config("ring").data["name"] == "ring" and load_config("ring").train.steps == load_config().train.steps
+    (tmp_path / "c.yaml").write_text("base: ring\ntrain: {steps: 7}\n")
+    assert load_config("c.yaml").train.steps == 7
+    assert load_config({"base": "ring"}).data["name"] == "ring"
+    err = capsys.readouterr().err
+    assert ("using the preset" in err) == (shadow == "file")
+    if shadow == "file":
+        assert load_config("./ring").train.steps == 3  # a path names the file
+
+
+def test_a_folder_is_not_taken_for_a_config(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").mkdir()
+    with pytest.raises(DivganError, match="'runs' is a folder, not a preset or YAML file; presets: .*ring"):
+        load_config("runs")
+
+
+def test_a_wrong_base_names_the_base_key_and_lists_presets(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("base: nonexistent\ntrain: {steps: 7}\n")
+    with pytest.raises(DivganError) as e:
+        load_config(str(p))
+    msg = str(e.value)
+    assert "base: unknown preset or config file 'nonexistent'" in msg and str(p) in msg and "ring" in msg
+    with pytest.raises(DivganError, match="^base: unknown preset"):
+        load_config({"base": "nonexistent"})
+
+
+def test_yaml_errors_give_the_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("seed: 1\ntrain:\n  steps: 3\n   batch_size: 4\n")
+    with pytest.raises(DivganError, match=r"bad.yaml: not valid YAML at line 4, column \d+: "):
+        load_config(str(bad))
+
+
+def test_the_cli_in_a_folder_holding_a_run_named_ring(tmp_path, monkeypatch, capsys):
+    from divgan.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ring" / "checkpoints").mkdir(parents=True)  # as `divgan train --out ring` leaves it
+    assert main(["config"]) == 0 and main(["config", "ring"]) == 0
+    assert "name: ring" in capsys.readouterr().out

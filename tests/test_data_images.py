@@ -127,3 +127,43 @@ def test_trainer_resumes_image_order_exactly():
     b = build_dataset({"name": "digits"}, seed=5)
     b.load_state_dict(state)
     assert torch.equal(b.sample(1000), expected)
+
+
+@pytest.mark.parametrize("root_exists", [True, False])
+def test_a_failed_mnist_download_leaves_nothing_behind(tmp_path, monkeypatch, root_exists):
+    """Without network torchvision creates ROOT/MNIST/raw (and part of a file) before failing: removed."""
+    from divgan.data import images
+
+    class Offline:
+        resources = []
+
+        def __init__(self, root, train=True, download=False):
+            raw = Path(root) / "MNIST" / "raw"
+            raw.mkdir(parents=True, exist_ok=True)
+            (raw / "train-images-idx3-ubyte.gz.part").write_bytes(b"\x1f")
+            raise OSError("no network")
+
+    monkeypatch.setattr(images, "tv_dataset", lambda name: Offline)
+    root = tmp_path / "data"
+    if root_exists:
+        root.mkdir()
+        (root / "mine.txt").write_text("the user's")
+    with pytest.raises(DivganError, match="mnist not found"):
+        build_dataset({"name": "mnist", "root": str(root), "download": True})
+    if root_exists:
+        assert sorted(p.name for p in root.iterdir()) == ["mine.txt"]
+    else:
+        assert not root.exists()
+
+
+def test_a_failed_cifar_download_removes_the_root_it_created(tmp_path, monkeypatch):
+    from divgan.data import images
+
+    def offline(root, download=False):
+        (Path(root) / "cifar-10-batches-py").mkdir(parents=True)
+        raise OSError("no network")
+
+    monkeypatch.setattr(images, "tv_dataset", lambda name: offline)
+    with pytest.raises(DivganError, match="cifar10 not found"):
+        build_dataset({"name": "cifar10", "root": str(tmp_path / "new"), "download": True})
+    assert not (tmp_path / "new").exists()

@@ -165,3 +165,21 @@ def test_fgan_samples_uses_each_divergences_tuned_preset(tmp_path, monkeypatch):
     assert seen["reverse_kl"] == ("mnist-fgan-reverse-kl", 2e-4, 5e-4)
     assert seen["tv"] == ("mnist-fgan-tv", 5e-5, 5e-5)
     assert out.exists()
+
+
+def test_a_game_that_diverges_says_so(monkeypatch):
+    """Issue 21: the Neyman game reached 1.1e74 and inf without a word."""
+    from divgan import fgan1d
+
+    assert fgan1d.diverged({"mu": 1.0, "sigma": 0.5, "value": 0.3, "bound": 0.2}) is None
+    why = fgan1d.diverged({"mu": 1.0, "sigma": 0.5, "value": 1.1e74, "bound": float("inf")})
+    assert why == "diverged: value = 1.1e+74, bound = inf"
+    assert "sigma = nan" in fgan1d.diverged({"mu": 1.0, "sigma": float("nan"), "value": 0.3, "bound": 0.2})
+    monkeypatch.setattr(fgan1d, "direct_fit", lambda name, data: {"mu": 1.0, "sigma": 1.0, "value": 0.1})
+    fits = {"neyman": {"mu": 3.0, "sigma": 1.0, "value": 1.1e74, "bound": float("inf")},
+            "kl": {"mu": 1.0, "sigma": 1.0, "value": 0.2, "bound": 0.1}}
+    monkeypatch.setattr(fgan1d, "game_fit", lambda name, *a: fits[name])
+    lines = []
+    fgan1d.experiment(["neyman", "kl"], steps=1, games=("alternative",), log=lines.append)
+    warnings = [l for l in lines if l.startswith("warning")]
+    assert warnings == ["warning: neyman, alternative game diverged: value = 1.1e+74, bound = inf; its row and curve mean nothing"]

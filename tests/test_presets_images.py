@@ -42,7 +42,7 @@ def test_digits_dcgan_trains_without_data(tmp_path, monkeypatch):
 def test_image_run_resumes_exactly(tmp_path, monkeypatch):
     monkeypatch.setenv("DIVGAN_CACHE", str(tmp_path / "cache"))
     tiny = ["train.batch_size=16", "eval.every=100", "eval.n_samples=16", "train.progress=false", "train.checkpoint_every=3",
-            "generator.width=8", "discriminator.width=8", "data.size=8"]
+            "generator.width=8", "discriminator.width=8", "data.size=8", "train.threads=1"]  # bitwise: one thread count
     divgan.train("digits-dcgan", out=tmp_path / "a", log=lambda m: None, overrides=[*tiny, "train.steps=6"])
     divgan.train("digits-dcgan", out=tmp_path / "b", log=lambda m: None, overrides=[*tiny, "train.steps=3"])
     divgan.resume(tmp_path / "b", ["train.steps=6"], log=lambda m: None)

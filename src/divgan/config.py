@@ -8,6 +8,7 @@ with one line naming the key and what is allowed.
 from __future__ import annotations
 
 import copy
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -56,9 +57,10 @@ def _component(section: str, registry: Registry, default: str):
 
 
 class ObjectiveConfig(Params):
-    name: str = "nonsaturating"
-    divergence: str = "gan"
-    generator_loss: Literal["alternative", "saturating"] = "alternative"
+    name: str = Field("nonsaturating", description="the game's loss pair")
+    divergence: str = Field("gan", description="the f-divergence of objective fgan")
+    generator_loss: Literal["alternative", "saturating"] = Field(
+        "alternative", description="objective fgan: G minimises -f*(T) (alternative) or the saddle value (saturating)")
 
     @field_validator("name")
     @classmethod
@@ -76,31 +78,33 @@ class ObjectiveConfig(Params):
 
 
 class OptimConfig(Params):
-    name: Literal["adam", "sgd"] = "adam"
-    lr_g: float = Field(1e-3, gt=0)
-    lr_d: float = Field(1e-3, gt=0)
-    betas: tuple[float, float] = (0.5, 0.999)
+    name: Literal["adam", "sgd"] = Field("adam", description="optimiser of both players")
+    lr_g: float = Field(1e-3, gt=0, description="generator learning rate")
+    lr_d: float = Field(1e-3, gt=0, description="discriminator learning rate")
+    betas: tuple[float, float] = Field((0.5, 0.999), description="Adam's (β1, β2)")
     momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum")
 
 
 class TrainConfig(Params):
     steps: int = Field(2000, ge=0, description="generator updates")
-    batch_size: int = Field(256, ge=1)
+    batch_size: int = Field(256, ge=1, description="real (and fake) samples per update")
     d_steps: int = Field(1, ge=1, description="discriminator updates per generator update (k)")
-    device: str = "auto"
-    precision: Literal["auto", "fp32", "bf16"] = "auto"
-    channels_last: Literal["auto", "on", "off"] = "auto"
-    compile: bool = False
-    reuse_fake: bool = False
+    device: str = Field("auto", description="auto (cuda if available, else cpu), cpu, cuda or cuda:N")
+    precision: Literal["auto", "fp32", "bf16"] = Field("auto", description="auto = bf16 autocast for images, fp32 for toys")
+    channels_last: Literal["auto", "on", "off"] = Field("auto", description="memory layout; auto = on for conv models")
+    compile: bool = Field(False, description="torch.compile the training modules")
+    reuse_fake: bool = Field(False, description="the G step reuses the D step's fakes (needs d_steps=1)")
     threads: int = Field(0, ge=0, description="torch CPU threads; 0 = auto: 1 for toy data (tiny models gain nothing "
-                                              "from more, and lose much on a busy machine), torch's default otherwise")
-    checkpoint_every: int = Field(1000, ge=1)
-    keep_last: int = Field(2, ge=1)
-    on_nan: Literal["rollback", "stop"] = "rollback"
-    nan_lr_factor: float = Field(0.5, gt=0, le=1)
-    max_rollbacks: int = Field(3, ge=0)
-    tensorboard: bool = False
-    progress: bool = True
+                                              "from more), else the free cores, re-measured while training "
+                                              "(divgan.threads); $OMP_NUM_THREADS when set. Bitwise-exact "
+                                              "resumes need one count throughout: set N")
+    checkpoint_every: int = Field(1000, ge=1, description="steps between checkpoints")
+    keep_last: int = Field(2, ge=1, description="checkpoints kept (besides the best)")
+    on_nan: Literal["rollback", "stop"] = Field("rollback", description="on non-finite losses: back to the last checkpoint, or stop")
+    nan_lr_factor: float = Field(0.5, gt=0, le=1, description="learning rates × this at each rollback")
+    max_rollbacks: int = Field(3, ge=0, description="rollbacks before the run stops")
+    tensorboard: bool = Field(False, description="write TensorBoard logs to the run directory")
+    progress: bool = Field(True, description="show a progress bar")
 
     @field_validator("channels_last", mode="before")
     @classmethod
@@ -109,11 +113,11 @@ class TrainConfig(Params):
 
 
 class EvalConfig(Params):
-    every: int = Field(500, ge=1)
-    n_samples: int = Field(2500, ge=1)
-    metrics: list[str] = Field(default_factory=lambda: ["auto"])
-    best_metric: str | None = None
-    best_mode: Literal["max", "min"] = "max"
+    every: int = Field(500, ge=1, description="steps between evaluations")
+    n_samples: int = Field(2500, ge=1, description="generator samples per evaluation")
+    metrics: list[str] = Field(default_factory=lambda: ["auto"], description="auto = the data kind's usual metrics")
+    best_metric: str | None = Field(None, description="the metric that picks the best checkpoint; null = none")
+    best_mode: Literal["max", "min"] = Field("max", description="whether best_metric is better high or low")
     early_stop_patience: int = Field(0, ge=0, description="evaluations without improvement; 0 = off")
     snapshots: int = Field(6, ge=1, description="panels of the toy density figure")
     grid_size: int = Field(64, ge=1, description="images in the sample grids")
@@ -127,16 +131,19 @@ TricksConfig = create_model(
 
 
 class Config(Params):
-    description: str = ""
-    seed: int = 0
-    data: _component("data", DATASETS, "ring") = Field(default_factory=lambda: {"name": "ring"})
-    generator: _component("generator", GENERATORS, "mlp") = Field(default_factory=lambda: {"name": "mlp"})
-    discriminator: _component("discriminator", DISCRIMINATORS, "mlp") = Field(default_factory=lambda: {"name": "mlp"})
-    objective: ObjectiveConfig = Field(default_factory=ObjectiveConfig)
-    tricks: TricksConfig = Field(default_factory=TricksConfig)  # type: ignore[valid-type]
-    optim: OptimConfig = Field(default_factory=OptimConfig)
-    train: TrainConfig = Field(default_factory=TrainConfig)
-    eval: EvalConfig = Field(default_factory=EvalConfig)
+    description: str = Field("", description="one line, shown by divgan presets")
+    seed: int = Field(0, description="initial weights, data order and noise")
+    data: _component("data", DATASETS, "ring") = Field(default_factory=lambda: {"name": "ring"},
+                                                        description="the real distribution: a dataset and its parameters")
+    generator: _component("generator", GENERATORS, "mlp") = Field(default_factory=lambda: {"name": "mlp"},
+                                                                  description="G: noise z -> sample")
+    discriminator: _component("discriminator", DISCRIMINATORS, "mlp") = Field(
+        default_factory=lambda: {"name": "mlp"}, description="D (the critic): sample -> score")
+    objective: ObjectiveConfig = Field(default_factory=ObjectiveConfig, description="the divergence the game minimises")
+    tricks: TricksConfig = Field(default_factory=TricksConfig, description="stabilisers; each off by default")  # type: ignore[valid-type]
+    optim: OptimConfig = Field(default_factory=OptimConfig, description="optimisers")
+    train: TrainConfig = Field(default_factory=TrainConfig, description="the training loop")
+    eval: EvalConfig = Field(default_factory=EvalConfig, description="evaluation, best checkpoint, figures")
 
     def to_dict(self) -> dict:
         return self.model_dump(mode="json")
@@ -187,6 +194,10 @@ def preset_names() -> list[str]:
 def _read_yaml(text: str, where: str) -> dict:
     try:
         data = yaml.safe_load(text) or {}
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise DivganError(f"{where}: not valid YAML{at}: {e.problem or e.context}") from None
     except yaml.YAMLError as e:
         raise DivganError(f"{where}: not valid YAML ({str(e).splitlines()[0]})") from None
     if not isinstance(data, dict):
@@ -204,20 +215,31 @@ def _deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
-def load_raw(source: str | None) -> dict:
-    """A preset name or a YAML path -> raw dict, following ``base: <preset>`` chains."""
+def load_raw(source: str | None, _key: str = "") -> dict:
+    """A preset name or a YAML path -> raw dict, following ``base: <preset or YAML>`` chains.
+
+    A preset name always means the preset, even where a file or folder of that name exists (``divgan
+    train --out ring`` makes one); ``./ring`` names the file. Anything else must be a YAML file."""
     source = source or DEFAULT_PRESET
     path = Path(source)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise DivganError(f"config file not found: {source}")
-        data = _read_yaml(path.read_text(), str(path))
-    elif source in preset_names():
+    presets = preset_names()
+    if source in presets:
+        if path.is_file():
+            print(f"divgan: note: {source!r} is a preset and also a file here; using the preset "
+                  f"(write ./{source} for the file)", file=sys.stderr)
         data = _read_yaml((preset_dir() / f"{source}.yaml").read_text(), f"preset {source}")
+    elif path.is_file():
+        data = _read_yaml(path.read_text(), str(path))
     else:
-        raise DivganError(f"unknown preset or config file {source!r}; presets: {', '.join(preset_names())}")
+        if path.is_dir():
+            problem = f"{source!r} is a folder, not a preset or YAML file"
+        elif path.suffix in (".yaml", ".yml"):
+            problem = f"config file not found: {source}"
+        else:
+            problem = f"unknown preset or config file {source!r}"
+        raise DivganError(f"{_key}{problem}; presets: {', '.join(presets)}")
     base = data.pop("base", None)
-    return _deep_merge(load_raw(base), data) if base else data
+    return _deep_merge(load_raw(str(base), f"{source}: base: "), data) if base else data
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:
@@ -260,7 +282,7 @@ def load_config(source: str | Config | dict | None = None, overrides: list[str] 
     elif isinstance(source, dict):
         raw = copy.deepcopy(source)
         base = raw.pop("base", None)
-        raw = _deep_merge(load_raw(base), raw) if base else raw
+        raw = _deep_merge(load_raw(str(base), "base: "), raw) if base else raw
     else:
         raw = load_raw(source)
     return validate(apply_overrides(raw, overrides))

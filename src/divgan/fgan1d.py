@@ -111,6 +111,13 @@ def game_fit(name: str, generator: str = "gaussian", steps: int = 2000, seed: in
             "samples": samples, "trainer": trainer}
 
 
+def diverged(fit: dict, limit: float = 1e6) -> str | None:
+    """Why a game's fit is meaningless (a value non-finite or beyond ``limit``: the game blew up), or None."""
+    bad = {k: fit[k] for k in ("mu", "sigma", "value", "bound")
+           if isinstance(fit.get(k), float) and not (math.isfinite(fit[k]) and abs(fit[k]) < limit)}
+    return ("diverged: " + ", ".join(f"{k} = {v:.3g}" for k, v in bad.items())) if bad else None
+
+
 GAMES = {"saturating": ("gaussian", "saturating"), "alternative": ("gaussian", "alternative"), "mlp": ("mlp", "saturating")}
 
 
@@ -123,6 +130,8 @@ def experiment(names=None, steps: int = 1000, games=tuple(GAMES), seed: int = 0,
         for game in games:
             generator, loss = GAMES[game]
             row[game] = game_fit(name, generator, steps, seed, data, loss)
+            if why := diverged(row[game]):
+                log(f"warning: {name}, {game} game {why}; its row and curve mean nothing")
         log(format_row(row))
         rows.append(row)
     return rows

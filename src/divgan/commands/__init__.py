@@ -18,7 +18,8 @@ def add_config_args(p, default: str = "ring") -> None:
     without it, for the help text) and --set."""
     p.add_argument("config", nargs="?", default=None, help=f"preset name or YAML file (default: {default})")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config value, dotted keys (e.g. train.steps=500); repeatable")
+                   help="override a config value, dotted keys (e.g. train.steps=500); repeatable; "
+                        "`divgan config [PRESET]` lists every key with what it accepts")
 
 
 def add_run_args(p) -> None:

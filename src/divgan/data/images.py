@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import os
 import pickle
+import shutil
 from pathlib import Path
 from typing import Literal
 
@@ -122,6 +123,22 @@ def tv_dataset(name: str):
     import torchvision.datasets as tvd
 
     return getattr(tvd, name)
+
+
+def missing_from(path: Path) -> Path | None:
+    """The outermost of ``path`` and its parents that does not exist yet (what a download would create)."""
+    top = None
+    for q in (path, *path.parents):
+        if q.exists():
+            break
+        top = q
+    return top
+
+
+def remove_created(top: Path | None) -> None:
+    """After a failed download: remove the folder it created (``missing_from`` before it ran), never more."""
+    if top is not None and top.is_dir():
+        shutil.rmtree(top, ignore_errors=True)
 
 
 def to_float(x: torch.Tensor) -> torch.Tensor:
@@ -230,6 +247,7 @@ class _IdxDataset(InMemoryImages):
             return None if None in found else found
 
         files = find()
+        created = missing_from(raw)
         if files is None and p.download:
             try:
                 for train in sorted({s == "train" for s in splits}):
@@ -238,6 +256,7 @@ class _IdxDataset(InMemoryImages):
                 pass
             files = find()
         if files is None:
+            remove_created(created)  # torchvision makes ROOT/MNIST/raw before it fails
             raise DivganError(
                 f"{self.registry_name} not found: put {', '.join(n + '.gz' for n in names)} in {raw} "
                 f"(from {self.url}), or set data.root / $DIVGAN_DATA to the folder holding {self.folder}/raw")
@@ -305,12 +324,14 @@ class Digits(InMemoryImages):
 
 def _download_or_fail(name: str, root: Path, ok, download: bool, fetch, where: str) -> None:
     """Run torchvision's ``fetch()`` if the files are missing and downloads are on; fail in one line."""
+    created = missing_from(root)
     if not ok() and download:
         try:
             fetch()
         except Exception:
             pass
     if not ok():
+        remove_created(created)
         raise DivganError(f"{name} not found: {where} (or set data.root / $DIVGAN_DATA)")
 
 

@@ -24,6 +24,7 @@ from ..data import build_dataset
 from ..errors import DivganError
 from ..models import build_discriminator, build_generator, set_memory_format
 from ..objectives import build_objective
+from ..threads import for_run as thread_policy
 from ..tricks import Tricks
 from . import checkpoint, distributed
 from .distributed import DistInfo
@@ -69,8 +70,7 @@ class Trainer:
         torch.manual_seed(cfg.seed * 1009)  # the same initial weights on every rank
         self.gen = torch.Generator().manual_seed(cfg.seed * 1000003 + self.dist.rank)  # data and noise
         self.data = data if data is not None else build_dataset(cfg.data, rank=self.dist.rank, world_size=self.dist.world_size, seed=cfg.seed)
-        if self.device.type == "cpu" and (cfg.train.threads or self.data.kind == "toy"):
-            torch.set_num_threads(cfg.train.threads or 1)
+        self.threads = thread_policy(cfg.train.threads, self.data.kind, self.device)  # auto: tuned while training
         self.G = build_generator(cfg.generator, self.data.shape).to(self.device)
         self.D = build_discriminator(cfg.discriminator, self.data.shape).to(self.device)
         self.objective = build_objective(cfg.objective)
@@ -182,6 +182,7 @@ class Trainer:
         g_loss = self.g_step()
         self.tricks.after_step(self)
         self.step += 1
+        self.threads.tick()
         flags = d_loss.new_tensor([float(self.stop_signal is not None), float(self.stop_requested)])
         d, g, v, stop, asked = distributed.all_reduce_mean(torch.cat([torch.stack([d_loss, g_loss, value]), flags]).float()).tolist()
         self.stopping, self.stop_agreed = stop > 0, asked > 0  # agreed by every rank

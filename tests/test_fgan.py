@@ -103,12 +103,13 @@ def test_game_fit_lands_near_the_direct_fit(name, loss):
     data = mixture()
     direct = direct_fit(name, data)
     game = game_fit(name, "gaussian", steps=800, generator_loss=loss)
-    assert game["mu"] == pytest.approx(direct["mu"], abs=0.25)
+    # the mixture is symmetric (x → −x): a one-mode fit may land on either mode, so compare |μ|
+    assert abs(game["mu"]) == pytest.approx(abs(direct["mu"]), abs=0.25)
     assert game["sigma"] == pytest.approx(direct["sigma"], abs=0.25)
     if name == "kl":
-        assert game["mu"] < 0.25 and game["sigma"] > 1.75  # covers both modes
+        assert abs(game["mu"]) < 0.25 and game["sigma"] > 1.75  # covers both modes
     if name == "reverse_kl":
-        assert game["mu"] > 1.75 and game["sigma"] < 0.75  # locks onto one mode
+        assert abs(game["mu"]) > 1.75 and game["sigma"] < 0.75  # locks onto one mode
 
 
 def test_fgan1d_command(tmp_path, capsys):

@@ -92,7 +92,8 @@ def test_the_jsd_check_compares_two_estimators_and_can_fail():
 def test_binned_kde_matches_the_exact_kde(dim):
     """The grid KDE of the quadrature JSD, at jsd_quadrature's spacing h/4, against GaussianKDE.log_prob
     at grid nodes: relative error < 6% where q̂ > 10⁻³ of its peak (measured 2.5% in 1-D, 5.2% in 2-D)."""
-    x = torch.randn(500, dim, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    scale, shift = torch.tensor([0.5, 1.5][:dim]), torch.tensor([2.0, -1.0][:dim])  # not symmetric in the axes
+    x = torch.randn(500, dim, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * scale + shift
     kde = GaussianKDE(x, 0.3)
     n = 135  # spacing 10/134 ≈ 0.3/4
     lo, hi = torch.full((dim,), -5.0, dtype=torch.float64), torch.full((dim,), 5.0, dtype=torch.float64)
@@ -150,4 +151,6 @@ def test_theory_command_on_a_trained_toy_run(tmp_path, capsys):
     assert {c["name"] for c in rep["checks"]} == {"jsd", "value_below_optimum", "d_optimal", "d_mae"}
     assert rep["jsd"] == pytest.approx(rep["jsd_reference"], abs=0.05)
     assert (run.path / "theory.png").exists()
+    page = (run.path / "report.html").read_text()  # the report page shows theory.png and the checks
+    assert "Theory check" in page and page.count("data:image/png") >= 2 and "gap C(G) − V(D, G)" in page
     assert main(["theory", str(tmp_path / "missing")]) == 2

@@ -56,4 +56,8 @@ class Theory:
         lines += [f"  {'ok  ' if c['ok'] else 'FAIL'} {c['text']}" for c in rep["checks"]]
         print("\n".join(lines))
         print(f"wrote {out / 'theory.json'} and {fig}")
+        if out.resolve() == Path(args.run_dir).resolve():  # the run's report page shows theory.png
+            from ..viz.report import write_report
+
+            print(f"updated {write_report(out)}")
         return 0

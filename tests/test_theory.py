@@ -95,8 +95,8 @@ def test_binned_kde_matches_the_exact_kde(dim):
     scale, shift = torch.tensor([0.5, 1.5][:dim]), torch.tensor([2.0, -1.0][:dim])  # not symmetric in the axes
     x = torch.randn(500, dim, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * scale + shift
     kde = GaussianKDE(x, 0.3)
-    n = 135  # spacing 10/134 ≈ 0.3/4
-    lo, hi = torch.full((dim,), -5.0, dtype=torch.float64), torch.full((dim,), 5.0, dtype=torch.float64)
+    n = 215  # spacing 16/214 ≈ 0.3/4
+    lo, hi = torch.full((dim,), -8.0, dtype=torch.float64), torch.full((dim,), 8.0, dtype=torch.float64)
     step = (hi - lo) / (n - 1)
     q = binned_kde(x, kde.h, lo, step, n)
     pts, cell = grid(lo, hi, n)

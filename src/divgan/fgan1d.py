@@ -149,7 +149,7 @@ def divergence_warning(fit: dict, data) -> str | None:
 
 def warning_lines(rows: list[dict]) -> list[str]:
     """One line per fit flagged by ``divergence_warning`` (stored under "warning" by ``experiment``)."""
-    return [f"WARNING: {r['divergence']}, {STYLES_TEXT.get(k, k)}: diverged, {r[k]['warning']}; this is not a fit"
+    return [f"WARNING: {r['divergence']}, {STYLES_TEXT.get(k, k)}: diverged or not a fit: {r[k]['warning']}"
             for r in rows for k in HEADERS if k in r and r[k].get("warning")]
 
 

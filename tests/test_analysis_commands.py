@@ -36,7 +36,8 @@ def test_evaluate_rejects_unknown_metrics(run, capsys):
 def test_interpolate_writes_grid_and_gif(run, tmp_path, capsys):
     png, gif = tmp_path / "walk.png", tmp_path / "walk.gif"
     assert main(["interpolate", str(run), "--rows", "2", "--steps", "4", "--keys", "2", "--out", str(png), "--gif", str(gif)]) == 0
-    assert Image.open(png).size == (4 * 18 + 2, 2 * 18 + 2)  # 16×16 digits, padding 2
+    k = -(-512 // (4 * 18 + 2))  # 16×16 digits, padding 2, enlarged ×7 to at least 512 px wide
+    assert Image.open(png).size == (k * (4 * 18 + 2), k * (2 * 18 + 2))
     assert Image.open(gif).n_frames == 2 * 3
 
 

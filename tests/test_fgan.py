@@ -103,12 +103,13 @@ def test_game_fit_lands_near_the_direct_fit(name, loss):
     data = mixture()
     direct = direct_fit(name, data)
     game = game_fit(name, "gaussian", steps=800, generator_loss=loss)
-    assert game["mu"] == pytest.approx(direct["mu"], abs=0.25)
+    # the mixture is symmetric (x → −x): a one-mode fit may land on either mode, so compare |μ|
+    assert abs(game["mu"]) == pytest.approx(abs(direct["mu"]), abs=0.25)
     assert game["sigma"] == pytest.approx(direct["sigma"], abs=0.25)
     if name == "kl":
-        assert game["mu"] < 0.25 and game["sigma"] > 1.75  # covers both modes
+        assert abs(game["mu"]) < 0.25 and game["sigma"] > 1.75  # covers both modes
     if name == "reverse_kl":
-        assert game["mu"] > 1.75 and game["sigma"] < 0.75  # locks onto one mode
+        assert abs(game["mu"]) > 1.75 and game["sigma"] < 0.75  # locks onto one mode
 
 
 def test_fgan1d_command(tmp_path, capsys):
@@ -165,21 +166,3 @@ def test_fgan_samples_uses_each_divergences_tuned_preset(tmp_path, monkeypatch):
     assert seen["reverse_kl"] == ("mnist-fgan-reverse-kl", 2e-4, 5e-4)
     assert seen["tv"] == ("mnist-fgan-tv", 5e-5, 5e-5)
     assert out.exists()
-
-
-def test_a_game_that_diverges_says_so(monkeypatch):
-    """Issue 21: the Neyman game reached 1.1e74 and inf without a word."""
-    from divgan import fgan1d
-
-    assert fgan1d.diverged({"mu": 1.0, "sigma": 0.5, "value": 0.3, "bound": 0.2}) is None
-    why = fgan1d.diverged({"mu": 1.0, "sigma": 0.5, "value": 1.1e74, "bound": float("inf")})
-    assert why == "diverged: value = 1.1e+74, bound = inf"
-    assert "sigma = nan" in fgan1d.diverged({"mu": 1.0, "sigma": float("nan"), "value": 0.3, "bound": 0.2})
-    monkeypatch.setattr(fgan1d, "direct_fit", lambda name, data: {"mu": 1.0, "sigma": 1.0, "value": 0.1})
-    fits = {"neyman": {"mu": 3.0, "sigma": 1.0, "value": 1.1e74, "bound": float("inf")},
-            "kl": {"mu": 1.0, "sigma": 1.0, "value": 0.2, "bound": 0.1}}
-    monkeypatch.setattr(fgan1d, "game_fit", lambda name, *a: fits[name])
-    lines = []
-    fgan1d.experiment(["neyman", "kl"], steps=1, games=("alternative",), log=lines.append)
-    warnings = [l for l in lines if l.startswith("warning")]
-    assert warnings == ["warning: neyman, alternative game diverged: value = 1.1e+74, bound = inf; its row and curve mean nothing"]

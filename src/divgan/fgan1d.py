@@ -13,7 +13,12 @@ Fit a Gaussian N(μ, σ²) to a 1-D mixture p in two ways, for every registered 
   makes the reverse-KL game converge. The reported fit is the average of (μ, σ) over the last quarter of the steps (for the MLP:
   the mean and std of its samples); D_f at the fit is computed by quadrature (MLP: from a KDE of its
   samples), and "bound" is the running estimate E_P[T] − E_Q[f*(T)] logged by the trainer.
-The default mixture is symmetric (modes at ±2), so fits are reported with μ ≥ 0 (x → −x is a symmetry).
+Fits are reported with their sign (μ < 0 is a fit to the left of 0). The direct fit starts Nelder–Mead
+from fixed points and from the mixture's own moments and components, so every mode is tried; of equal
+minima (a symmetric mixture) the one found first, from the fixed starts, is kept.
+``divergence_warning`` flags a fit that is not one: non-finite numbers, D_f at the fit above
+``DIVERGED_VALUE``, or a Gaussian that left the data (|μ − mean| or σ beyond ``DIVERGED_SPREAD``× the
+data's std); the command prints it, writes it under the table and marks the figure's panel.
 """
 from __future__ import annotations
 
@@ -28,6 +33,8 @@ from .divergences import DIVERGENCES
 MIXTURE = {"name": "mixture1d", "means": [-2.0, 2.0], "stds": [0.5, 0.5]}
 STARTS = [(0.25, 1.0), (0.25, 3.0), (2.0, 0.5)]
 SIGMA_MIN = 0.05
+DIVERGED_VALUE = 1e6   # D_f at a game's fit above this: the game diverged (the direct minima are O(1))
+DIVERGED_SPREAD = 10.0  # |μ − mean(p)| or σ above this many data stds: the Gaussian left the data
 
 
 def mixture(section: dict | None = None):
@@ -37,14 +44,28 @@ def mixture(section: dict | None = None):
     return build_dataset(section or MIXTURE)
 
 
+def moments(data) -> tuple[float, float]:
+    """Mean and std of a 1-D mixture in closed form (the forward-KL fit: moment matching)."""
+    w, m, s = data.weights, data.means[:, 0], data.stds
+    mean = float((w * m).sum())
+    return mean, float((w * (s * s + (m - mean) ** 2)).sum().sqrt())
+
+
+def data_starts(data) -> list[tuple[float, float]]:
+    """Starting points from the data: its moments (μ, σ) and each component's (mean, std)."""
+    return [moments(data)] + [(float(m), float(s)) for m, s in zip(data.means[:, 0], data.stds)]
+
+
 def quadrature_grid(data, n: int = 2001):
     lo, hi = data.bounds(margin=10.0)
     span = max(abs(lo[0]), abs(hi[0])) + 4.0
     return grid([-span], [span], n)
 
 
-def direct_fit(name: str, data, starts=STARTS, points=None) -> dict:
-    """argmin over (μ, σ) of D_f(P‖N(μ, σ²)) by quadrature: {"mu", "sigma", "value"}."""
+def direct_fit(name: str, data, starts=None, points=None) -> dict:
+    """argmin over (μ, σ) of D_f(P‖N(μ, σ²)) by quadrature: {"mu", "sigma", "value"} (μ signed).
+    Default starts: STARTS, then ``data_starts(data)``."""
+    starts = starts or STARTS + data_starts(data)
     div = DIVERGENCES[name]
     pts, cell = points or quadrature_grid(data)
     lp = data.log_prob(pts)
@@ -62,7 +83,7 @@ def direct_fit(name: str, data, starts=STARTS, points=None) -> dict:
         if best is None or res.fun < best.fun - 1e-9:
             best = res
     mu, sigma = float(best.x[0]), max(math.exp(float(best.x[1])), SIGMA_MIN)
-    return {"mu": abs(mu), "sigma": sigma, "value": float(best.fun)}
+    return {"mu": mu, "sigma": sigma, "value": float(best.fun)}
 
 
 def game_config(name: str, generator: str = "gaussian", steps: int = 2000, seed: int = 0, data: dict | None = None,
@@ -107,15 +128,33 @@ def game_fit(name: str, generator: str = "gaussian", steps: int = 2000, seed: in
         mu, sigma = float(samples.mean()), float(samples.std())
         kde = GaussianKDE(samples[:, None])
         value = f_divergence_grid(div, data_dist.log_prob, kde.log_prob, pts, cell)
-    return {"mu": abs(mu), "sigma": sigma, "value": value, "bound": trainer.recent("value", tail),
+    return {"mu": mu, "sigma": sigma, "value": value, "bound": trainer.recent("value", tail),
             "samples": samples, "trainer": trainer}
 
 
-def diverged(fit: dict, limit: float = 1e6) -> str | None:
-    """Why a game's fit is meaningless (a value non-finite or beyond ``limit``: the game blew up), or None."""
-    bad = {k: fit[k] for k in ("mu", "sigma", "value", "bound")
-           if isinstance(fit.get(k), float) and not (math.isfinite(fit[k]) and abs(fit[k]) < limit)}
-    return ("diverged: " + ", ".join(f"{k} = {v:.3g}" for k, v in bad.items())) if bad else None
+def divergence_warning(fit: dict, data) -> str | None:
+    """Why ``fit`` (mu, sigma, value[, bound]) is not a fit, in words, or None when it looks like one."""
+    nums = {k: fit[k] for k in ("mu", "sigma", "value", "bound") if fit.get(k) is not None}
+    bad = [k for k, v in nums.items() if not math.isfinite(v)]
+    if bad:
+        return "non-finite " + ", ".join(f"{k} = {nums[k]}" for k in bad)
+    mean, std = moments(data)
+    why = []
+    if nums["value"] > DIVERGED_VALUE:
+        why.append(f"D_f at the fit = {nums['value']:.3g} > {DIVERGED_VALUE:.0e}")
+    if abs(nums["mu"] - mean) > DIVERGED_SPREAD * std or nums["sigma"] > DIVERGED_SPREAD * std:
+        why.append(f"the fit left the data (μ = {nums['mu']:.3g}, σ = {nums['sigma']:.3g}; data mean {mean:.3g}, std {std:.3g})")
+    return "; ".join(why) or None
+
+
+def warning_lines(rows: list[dict]) -> list[str]:
+    """One line per fit flagged by ``divergence_warning`` (stored under "warning" by ``experiment``)."""
+    return [f"WARNING: {r['divergence']}, {STYLES_TEXT.get(k, k)}: diverged or not a fit: {r[k]['warning']}"
+            for r in rows for k in HEADERS if k in r and r[k].get("warning")]
+
+
+STYLES_TEXT = {"direct": "direct minimisation", "saturating": "game with the saturating G loss",
+               "alternative": "game with the alternative G loss", "mlp": "game with the MLP generator"}
 
 
 GAMES = {"saturating": ("gaussian", "saturating"), "alternative": ("gaussian", "alternative"), "mlp": ("mlp", "saturating")}
@@ -130,9 +169,11 @@ def experiment(names=None, steps: int = 1000, games=tuple(GAMES), seed: int = 0,
         for game in games:
             generator, loss = GAMES[game]
             row[game] = game_fit(name, generator, steps, seed, data, loss)
-            if why := diverged(row[game]):
-                log(f"warning: {name}, {game} game {why}; its row and curve mean nothing")
+        for key in ("direct", *games):
+            row[key]["warning"] = divergence_warning(row[key], data_dist)
         log(format_row(row))
+        for line in warning_lines([row]):
+            log(line)
         rows.append(row)
     return rows
 
@@ -148,9 +189,14 @@ def _columns(row: dict) -> list[tuple[str, str]]:
     for key, heads in HEADERS.items():
         if key in row:
             r = row[key]
-            vals = [f"{r['mu']:.3f}", f"{r['sigma']:.3f}", _num(r["value"])] + ([_num(r["bound"])] if "bound" in r else [])
+            vals = [_fixed(r["mu"]), _fixed(r["sigma"]), _num(r["value"])] + ([_num(r["bound"])] if "bound" in r else [])
             cols += list(zip(heads, vals))
     return cols
+
+
+def _fixed(v: float) -> str:
+    s = f"{v:.3f}"
+    return "0.000" if s == "-0.000" else s
 
 
 def _num(v: float) -> str:
@@ -162,16 +208,17 @@ def format_row(row: dict) -> str:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    """The table as Markdown (the columns present in the rows)."""
+    """The table as Markdown (the columns present in the rows), then a line per diverged fit."""
     heads = [h for h, _ in _columns(rows[0])]
     lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     lines += ["| " + " | ".join(v for _, v in _columns(r)) + " |" for r in rows]
-    return "\n".join(lines) + "\n"
+    warn = warning_lines(rows)
+    return "\n".join(lines) + "\n" + ("\n" + "\n".join(warn) + "\n" if warn else "")
 
 
 def json_rows(rows: list[dict]) -> list[dict]:
     """The rows without samples and trainers (for table.json)."""
-    keep = ("mu", "sigma", "value", "bound")
+    keep = ("mu", "sigma", "value", "bound", "warning")
     return [{"divergence": r["divergence"], **{k: {a: b for a, b in r[k].items() if a in keep} for k in HEADERS if k in r}}
             for r in rows]
 

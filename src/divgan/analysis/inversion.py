@@ -79,17 +79,34 @@ def invert(G, x: torch.Tensor, starts: int = 4, steps: int = 300, method: str = 
 
 
 def inversion_figure(targets: torch.Tensor, recon: torch.Tensor, path: Path) -> Path:
-    """Targets (top row of each pair of rows) above their reconstructions."""
-    from ..viz.grids import save_grid
+    """Targets above their reconstructions, pairs of rows labelled "target" and "reconstruction",
+    at least 10 columns wide and ``MIN_WIDTH`` px across (nearest neighbour)."""
+    import matplotlib.pyplot as plt
+
+    from ..viz.grids import MIN_WIDTH, grid_image
 
     cols = min(len(targets), 10)
     rows = []
     for i in range(0, len(targets), cols):
-        t, r = targets[i:i + cols].float(), recon[i:i + cols]
+        t, r = targets[i:i + cols].float(), recon[i:i + cols].float().cpu()
         pad = cols - len(t)
         if pad:
             blank = torch.ones(pad, *t.shape[1:])
             t, r = torch.cat([t, blank]), torch.cat([r, blank])
         rows += [t, r]
+    img = grid_image(torch.cat(rows), nrow=cols, min_width=MIN_WIDTH)
+    h, w = img.shape[1:]
+    n_rows = len(rows)
+    fig_w = w / 100 + 1.3  # 100 dpi: one image pixel per screen pixel, plus a margin for the labels
+    fig, ax = plt.subplots(figsize=(fig_w, h / 100 + 0.3))
+    ax.imshow(img.permute(1, 2, 0).numpy(), interpolation="nearest")
+    ax.set_yticks([(i + 0.5) * h / n_rows for i in range(n_rows)])
+    ax.set_yticklabels(["target" if i % 2 == 0 else "reconstruction" for i in range(n_rows)], fontsize=10)
+    ax.set_xticks([])
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return save_grid(torch.cat(rows), path, nrow=cols)
+    fig.savefig(path, dpi=100, bbox_inches="tight", pad_inches=0.05)
+    plt.close(fig)
+    return Path(path)

@@ -20,12 +20,14 @@ class Divergences:
     @staticmethod
     def run(args) -> int:
         from ..divergences import DIVERGENCES
-        from ..fgan1d import density_curve, direct_fit, json_rows, markdown_table, mixture
+        from ..fgan1d import density_curve, direct_fit, divergence_warning, json_rows, markdown_table, mixture
         from ..viz.divergences import plot_fits
 
         section = {"name": "mixture1d", "means": args.means, "stds": [args.std]}
         data = mixture(section)
         rows = [{"divergence": name, "direct": direct_fit(name, data)} for name in DIVERGENCES.names()]
+        for r in rows:
+            r["direct"]["warning"] = divergence_warning(r["direct"], data)
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         table = markdown_table(rows)

@@ -1,4 +1,4 @@
-"""``divgan theory RUN_DIR``: check a trained toy run against the theory (D vs D*, C(G) = −log 4 + 2·JSD)."""
+"""``divgan theory RUN_DIR``: check a trained toy run against the theory (V(D, G) vs C(G), D vs D*, JSD two ways)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,8 @@ from . import add_run_args, command, run_trainer
 
 @command("theory")
 class Theory:
-    help = "check a trained toy run against the theory: D vs D* = p/(p+q), value vs −log 4 + 2·JSD, T vs f'(p/q)"
+    help = ("check a trained toy run against the theory: V(D, G) ≤ C(G) and their gap, D vs D* = p/(p+q), "
+            "JSD by Monte Carlo vs quadrature, T vs f'(p/q)")
 
     @staticmethod
     def configure(p):
@@ -38,18 +39,25 @@ class Theory:
         fig = plot_d_vs_optimal(trainer.data, lambda x: torch.sigmoid(trainer.D_eval(x.float())).double(), kde.log_prob,
                                 out / "theory.png", title=f"step {trainer.step}: sigmoid of the critic vs D* (q̂: KDE of generator samples)")
         lines = [f"theory check of {args.run_dir} at step {trainer.step} (q: KDE of {args.n} generator samples, h={rep['bandwidth']:.3g})"]
-        if "d_mae" in rep:
-            lines.append(f"  mean |D − D*| over samples of (p+q)/2:      {rep['d_mae']:.4f}")
-        if "t_mae" in rep and not math.isnan(rep["t_mae"]):
-            lines.append(f"  mean |T − f'(p/q)| where 0.05 < D* < 0.95:  {rep['t_mae']:.4f}")
         if "game_value" in rep:
-            lines.append(f"  V(D, G) at the trained D (≤ C(G)):          {rep['game_value']:.4f}")
-        lines += [f"  C(G) = E_p log D* + E_q log(1 − D*):         {rep['C_at_D_star']:.4f}",
-                  f"  −log 4 + 2·JSD(p‖q):                         {rep['minus_log4_plus_2jsd']:.4f}  (JSD = {rep['jsd']:.4f})",
-                  f"  KL(p‖q) = {rep['kl_pq']:.4f}   KL(q‖p) = {rep['kl_qp']:.4f}"]
+            lines += [f"  C(G) = E_p log D* + E_q log(1 − D*) at D* = p/(p+q):  {rep['C_at_D_star']:.4f} ± {rep['C_se']:.4f}",
+                      f"  V(D, G) = E_p log D + E_q log(1 − D) at the trained D: {rep['game_value']:.4f}",
+                      f"  gap C(G) − V(D, G) (≥ 0; 0 iff D = D*):             {rep['gap']:.4f} ± {rep['gap_se']:.4f}",
+                      f"  mean |D − D*| over samples of (p+q)/2:               {rep['d_mae']:.4f}"]
+        if "t_mae" in rep and not math.isnan(rep["t_mae"]):
+            lines.append(f"  mean |T − f'(p/q)| where 0.05 < D* < 0.95:           {rep['t_mae']:.4f}")
+        lines.append(f"  JSD(p‖q): Monte Carlo {rep['jsd']:.4f}, quadrature on a grid (spacing {rep['grid_spacing']:.2g}) "
+                     f"{rep['jsd_reference']:.4f}" + (f", lower bound from D: (V + log 4)/2 = {rep['jsd_from_D']:.4f}"
+                                                      if "jsd_from_D" in rep else ""))
+        lines.append(f"  KL(p‖q) = {rep['kl_pq']:.4f}   KL(q‖p) = {rep['kl_qp']:.4f}")
         if "bound" in rep:
             lines.append(f"  f-GAN bound at the trained critic: {rep['bound']:.4f}  ≤  D_f(p‖q) = E_q f(p/q) "
                          f"({trainer.objective.divergence}): {rep['divergence']:.4f}")
+        lines += [f"  {'ok  ' if c['ok'] else 'FAIL'} {c['text']}" for c in rep["checks"]]
         print("\n".join(lines))
         print(f"wrote {out / 'theory.json'} and {fig}")
+        if out.resolve() == Path(args.run_dir).resolve():  # the run's report page shows theory.png
+            from ..viz.report import write_report
+
+            print(f"updated {write_report(out)}")
         return 0

@@ -19,15 +19,24 @@ PRIORITY = ("modes", "high_quality", "kl_uniform", "jsd", "kl_pq", "kl_qp", "fid
 MAX_PANELS = 6
 
 
+COLUMNS = 3  # panels per row: up to 7 panels make a 3×3 grid, not a strip
+
+
 def plot_curves(losses: dict[str, list[float]], metrics: list[dict], path: Path, keys: list[str] | None = None) -> Path:
-    """Left: smoothed losses per step. Right: one line per scalar metric over evaluation steps."""
+    """A grid of panels, at most COLUMNS per row: first the smoothed losses per step, then one panel
+    per scalar metric over evaluation steps."""
     if keys is None:
         found = {k for m in metrics for k, v in m.items() if isinstance(v, (int, float)) and k not in _NOT_CURVES}
         keys = [k for k in PRIORITY if k in found] + sorted(found - set(PRIORITY))
     keys = keys[:MAX_PANELS]
-    ncols = 1 + len(keys)
-    fig, axes = plt.subplots(1, ncols, figsize=(4 * ncols, 3), squeeze=False)
-    ax = axes[0][0]
+    panels = 1 + len(keys)
+    ncols = min(panels, COLUMNS if panels != 4 else 2)
+    nrows = -(-panels // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 3 * nrows), squeeze=False)
+    axes = list(axes.flat)
+    for ax in axes[panels:]:
+        ax.axis("off")
+    ax = axes[0]
     for name, ys in losses.items():
         if ys:
             k = max(1, len(ys) // 100)
@@ -36,7 +45,7 @@ def plot_curves(losses: dict[str, list[float]], metrics: list[dict], path: Path,
     ax.set_xlabel("step")
     ax.set_title("losses")
     ax.legend(fontsize=8)
-    for ax, key in zip(axes[0][1:], keys):
+    for ax, key in zip(axes[1:], keys):
         pts = [(m["step"], m[key]) for m in metrics if isinstance(m.get(key), (int, float))]
         if pts:
             ax.plot(*zip(*pts), "o-", ms=3)

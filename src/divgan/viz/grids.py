@@ -11,8 +11,20 @@ from ..pixels import to_uint8, to_unit  # noqa: F401  (to_uint8: re-exported for
 
 
 
-def save_grid(images: torch.Tensor, path: Path, nrow: int | None = None) -> Path:
+MIN_WIDTH = 512  # px: smaller grids are enlarged by an integer factor (nearest neighbour)
+
+
+def grid_image(images: torch.Tensor, nrow: int | None = None, min_width: int = MIN_WIDTH) -> torch.Tensor:
+    """The images in a grid (C×H×W in [0, 1]), 2 px white gaps, ``nrow`` per row (default: square),
+    enlarged by the smallest integer factor that makes it at least ``min_width`` px wide."""
     images = images.float().cpu()
     nrow = nrow or max(1, int(len(images) ** 0.5))
-    save_image(make_grid(to_unit(images), nrow=nrow, padding=2, pad_value=1.0), str(path))
+    g = make_grid(to_unit(images), nrow=nrow, padding=2, pad_value=1.0)
+    k = max(1, -(-min_width // g.shape[-1]))
+    return g.repeat_interleave(k, 1).repeat_interleave(k, 2) if k > 1 else g
+
+
+def save_grid(images: torch.Tensor, path: Path, nrow: int | None = None, min_width: int = MIN_WIDTH) -> Path:
+    """``grid_image`` saved as a PNG (64 digits of 16×16: 146 px → 584 px wide)."""
+    save_image(grid_image(images, nrow, min_width), str(path))
     return Path(path)

@@ -122,6 +122,22 @@ def _status(cfg: dict, rows: list[dict], summary: dict, driver, finished: bool) 
     return f"in progress: evaluated at step {step} of {total} (this page is rewritten at every evaluation)"
 
 
+def _theory_section(path: Path) -> list[str]:
+    """theory.png and the checks of theory.json, when ``divgan theory RUN_DIR`` wrote them there."""
+    png = path / "theory.png"
+    if not png.exists():
+        return []
+    try:
+        rep = json.loads((path / "theory.json").read_text())
+    except (OSError, ValueError):
+        rep = {}
+    checks = "".join(f"<li>{'ok' if c.get('ok') else '<b>FAIL</b>'}: {html.escape(str(c.get('text', '')))}</li>"
+                     for c in rep.get("checks", []))
+    step = f", step {rep['step']}" if "step" in rep else ""
+    return [f"<h2>Theory check (<code>divgan theory</code>{step})</h2>",
+            figure(png, "the trained D beside the optimal D* = p/(p+q̂)"), f"<ul>{checks}</ul>" if checks else ""]
+
+
 def write_report(path: Path, driver=None, finished: bool = False) -> Path:
     """(Re)write ``report.html`` of the run in ``path``. ``driver`` (optional, while training) lets the
     reference values be computed the first time; ``finished`` marks the call at the end of training
@@ -153,6 +169,7 @@ def write_report(path: Path, driver=None, finished: bool = False) -> Path:
                   _metrics_table(ev.get("metrics", {}), ev.get("reference", {}), None)]
     if main:
         parts += ["<h2>Figures</h2>", "".join(figure(p, p.stem.replace("_", " ")) for p in main)]
+    parts += _theory_section(run.path)
     if steps:
         parts += ["<h2>Samples over training (fixed noise)</h2>", '<div class="strip">',
                   "".join(figure(p, f"step {int(p.stem.split('_')[1])}") for p in _spread(steps, MAX_STEPS_SHOWN)), "</div>"]

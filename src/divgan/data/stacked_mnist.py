@@ -18,6 +18,7 @@ class StackedMNIST:
 
     kind = "image"
     modes = 1000
+    num_classes = 1000  # the mode label 100·d₀ + 10·d₁ + d₂
 
     class Params(ImageParams):
         pass

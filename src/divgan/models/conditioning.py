@@ -120,14 +120,8 @@ def join_label(x: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
     (B, C+E, H, W)."""
     e = e.to(x.dtype)
     if x.dim() == 4:
-        maps = e[:, :, None, None].expand(-1, -1, *x.shape[2:])
-        return torch.cat([x, maps.contiguous(memory_format=_format(x))], 1)
+        return torch.cat([x, e[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1)
     return torch.cat([x.reshape(x.shape[0], -1), e], 1)
-
-
-def _format(x: torch.Tensor):
-    return torch.channels_last if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) \
-        and not x.is_contiguous() else torch.contiguous_format
 
 
 # ---------------------------------------------------------------- conditional batch norm

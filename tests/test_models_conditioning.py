@@ -79,7 +79,7 @@ def test_unconditional_models_are_unchanged():
     torch.manual_seed(0)
     D0 = build_discriminator({"name": "dcgan", "width": 8}, IMG)
     assert all(torch.equal(a, b) for a, b in zip(D.state_dict().values(), D0.state_dict().values()))
-    assert D.state_dict().keys() == D0.state_dict().keys() and not hasattr(D, "aux")
+    assert D.state_dict().keys() == D0.state_dict().keys() and not D.has_aux
 
 
 @pytest.mark.parametrize("name,shape", MODELS)
@@ -111,7 +111,7 @@ def test_acgan_discriminator_has_a_classifier_head():
     out, h, aux = D(torch.randn(3, *IMG), with_features=True, with_aux=True)
     assert out.shape == (3,) and aux.class_logits.shape == (3, 7) and aux.code_logits is None
     assert torch.allclose(aux.class_logits, D.aux.classifier(h))
-    assert D.aux_weight == 0.5
+    assert D.aux_weight == 0.5 and D.has_aux
 
 
 def test_infogan_codes_and_q_head():

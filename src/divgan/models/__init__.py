@@ -131,6 +131,11 @@ class Discriminator(nn.Module):
         extra = ((h,) if with_features else ()) + ((self.auxiliary(h),) if with_aux else ())
         return (out, *extra) if extra else out
 
+    @property
+    def has_aux(self) -> bool:
+        """Whether D has auxiliary heads (AC-GAN classifier, InfoGAN Q): call it with ``with_aux=True``."""
+        return getattr(self, "aux", None) is not None
+
     def auxiliary(self, h: torch.Tensor):
         """The auxiliary heads on features h (an empty ``Aux`` when D has none)."""
         from .conditioning import Aux

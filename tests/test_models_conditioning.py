@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from divgan.config import load_config
 from divgan.errors import DivganError
 from divgan.models import build_discriminator, build_generator
 from divgan.models.conditioning import CodeSpec, CondBatchNorm, LatentCodes, sample_latent
@@ -142,8 +143,8 @@ def test_bad_conditioning_is_one_clear_error():
         build_generator({"name": "mlp", "conditioning": "concat"}, TOY, num_classes=None)
     with pytest.raises(DivganError, match="discriminator.conditioning=projection needs a dataset with labels"):
         build_discriminator({"name": "dcgan", "conditioning": "projection"}, IMG)
-    with pytest.raises(DivganError, match="at least 2 values"):
-        CodeSpec(categorical=[1])
+    with pytest.raises(DivganError, match=r"generator.codes.categorical: .*at least 2 values"):
+        load_config("ring", ["generator.codes.categorical=[1]"])
 
 
 def test_latent_codes_layout():

@@ -25,7 +25,7 @@ from typing import Literal, NamedTuple
 
 import torch
 import torch.nn.functional as F
-from pydantic import Field
+from pydantic import Field, field_validator
 from torch import nn
 
 from ..errors import DivganError
@@ -43,9 +43,12 @@ class CodeSpec(Params):
     weight: float = Field(1.0, ge=0, description="λ: weight of the mutual-information term (both players)")
     weight_continuous: float = Field(1.0, ge=0, description="extra factor on the continuous codes' term")
 
-    def model_post_init(self, _ctx) -> None:
-        if any(k < 2 for k in self.categorical):
-            raise DivganError(f"codes.categorical: every code needs at least 2 values, got {self.categorical}")
+    @field_validator("categorical")
+    @classmethod
+    def _two_values(cls, v: list[int]) -> list[int]:
+        if any(k < 2 for k in v):
+            raise ValueError(f"every categorical code needs at least 2 values, got {v}")
+        return v
 
 
 class GeneratorConditioning(Params):

@@ -28,7 +28,7 @@ def test_mnist_run_samples_without_its_data(tmp_path, monkeypatch):
                        log=lambda m: None)
     meta = checkpoint.load(checkpoint.step_checkpoints(run.path / "checkpoints")[0][1])["meta"]
     assert meta["data"]["shape"] == [1, 28, 28] and meta["data"]["value_range"] == [-1.0, 1.0]
-    assert meta["data"]["classes"] == 10 and "name: mnist" in meta["config"]
+    assert meta["data"]["num_classes"] == 10 and "name: mnist" in meta["config"]
     copy = tmp_path / "elsewhere" / "run"
     shutil.copytree(run.path, copy)
     shutil.rmtree(data)

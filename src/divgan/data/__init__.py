@@ -3,8 +3,10 @@
 A dataset gives real minibatches: ``sample(n, generator) -> Tensor`` in the model's space (toys: raw
 coordinates; images: [-1, 1], shape N×C×H×W), has ``shape`` and ``kind`` ("toy" or "image"), and
 keeps its data order position in ``state_dict()`` so that a resumed run sees exactly the batches an
-uninterrupted run would have seen. Every module of this package is imported, so a new dataset is
-one decorated class in one new file.
+uninterrupted run would have seen. A labelled dataset has ``num_classes`` (K, labels 0..K-1; None
+when it has no labels) and ``sample(n, generator, labels=True) -> (x, y)`` gives each image's label
+(toy mixtures: the component it was drawn from), drawn in the same order as the images. Every
+module of this package is imported, so a new dataset is one decorated class in one new file.
 
 What metrics need to know about a dataset lives on its class: ``evaluator`` (the classifier of
 ``divgan.evaluator`` that scores its samples, or None), ``per_channel_labels`` (Stacked MNIST: the
@@ -30,13 +32,10 @@ def describe(data, section: dict) -> dict:
     """What a checkpoint keeps about its dataset, so that sampling needs no data files: name, kind,
     shape, value range ([-1, 1] for images), number of classes (when the dataset has labels) and the
     dataset-specific facts metrics use (``evaluator``, ``per_channel_labels``)."""
-    labels = getattr(data, "labels", None)
-    classes = getattr(data, "classes", None)
-    if classes is None and labels is not None and hasattr(labels, "max") and len(labels):
-        classes = int(labels.max()) + 1
+    classes = getattr(data, "num_classes", None)
     return {"name": section["name"], "kind": data.kind, "shape": [int(d) for d in data.shape],
             "value_range": [-1.0, 1.0] if data.kind == "image" else None,
-            "classes": classes if isinstance(classes, int) else None,
+            "num_classes": classes if isinstance(classes, int) else None,
             "evaluator": getattr(data, "evaluator", None), "per_channel_labels": bool(getattr(data, "per_channel_labels", False))}
 
 
@@ -49,6 +48,7 @@ class StandIn:
         self.meta, self._section, self._context, self._real = meta, section, context, None
         self.kind, self.shape, self.name = meta["kind"], tuple(meta["shape"]), meta["name"]
         self.evaluator, self.per_channel_labels = meta.get("evaluator"), meta.get("per_channel_labels", False)
+        self.num_classes = meta.get("num_classes")
         self._order = None
 
     def build(self):

@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from ..errors import DivganError
 from . import DATASETS
-from .images import EpochOrder, ImageParams, InMemoryImages, cached, resolve_root, to_float, transform
+from .images import EpochOrder, ImageParams, InMemoryImages, cached, known_classes, resolve_root, to_float, transform
 
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
@@ -73,8 +73,10 @@ class StreamingImages:
 
     kind = "image"
 
-    def __init__(self, files: ImageFiles, workers: int, rank: int = 0, world_size: int = 1, seed: int = 0, **_context):
+    def __init__(self, files: ImageFiles, workers: int, rank: int = 0, world_size: int = 1, seed: int = 0,
+                 num_classes: int | None = None, **_context):
         self.files, self.workers = files, workers
+        self.num_classes = known_classes(files.labels, num_classes)
         self.shape = tuple(files[0][0].shape)
         self.order = EpochOrder(len(files), seed, rank, world_size)
         self._batches, self._n = None, 0
@@ -102,7 +104,8 @@ class StreamingImages:
 
 
 def load_files(name: str, files: list[Path], labels: list[int], p: FileParams, **context):
-    """In memory (decoded once, cached) or streaming, per ``p.preload``."""
+    """In memory (decoded once, cached) or streaming, per ``p.preload``. ``context`` may carry
+    ``num_classes`` (0: unlabelled)."""
     if not files:
         raise DivganError(f"{name}: no images found")
     if p.limit:
@@ -123,7 +126,8 @@ def load_files(name: str, files: list[Path], labels: list[int], p: FileParams, *
 @DATASETS.register("folder")
 class ImageFolder:
     """Every image under ``data.root`` (recursively; PNG, JPEG, ...). Labels are the index of the
-    first-level subfolder (as torchvision's ImageFolder), or 0. Set ``size`` if the images differ."""
+    first-level subfolder (as torchvision's ImageFolder), or 0; ``num_classes`` is the number of
+    subfolders (none when there are none: an unlabelled folder). Set ``size`` if the images differ."""
 
     class Params(FileParams):
         split: Literal["all"] = "all"
@@ -140,7 +144,7 @@ class ImageFolder:
         labels = [index.get(f.relative_to(root).parts[0], 0) for f in files]
         if not files:
             raise DivganError(f"data.root: no images ({', '.join(sorted(EXTENSIONS))}) under {root}")
-        return load_files("folder", files, labels, p, **context)
+        return load_files("folder", files, labels, p, **{**context, "num_classes": len(classes)})
 
 
 @DATASETS.register("celeba")

@@ -183,9 +183,25 @@ def cached(key: str, files: list[Path], build):
 # ---------------------------------------------------------------- the in-memory dataset
 
 
+def infer_classes(labels) -> int | None:
+    """K for labels 0..K-1; None when there are no labels (absent, empty, or -1 for unlabelled)."""
+    if labels is None or len(labels) == 0:
+        return None
+    labels = torch.as_tensor(labels)
+    return None if int(labels.min()) < 0 else int(labels.max()) + 1
+
+
+def known_classes(labels, num_classes: int | None) -> int | None:
+    """A dataset's K: ``num_classes`` if given (0: declared unlabelled), else inferred from the labels."""
+    known = infer_classes(labels)
+    return None if known is None or num_classes == 0 else (num_classes or known)
+
+
 class InMemoryImages:
     """uint8 images in memory, batched by indexing; ``sample`` ignores the generator (the order is
-    the dataset's own, seeded by the run's seed, so it resumes exactly)."""
+    the dataset's own, seeded by the run's seed, so it resumes exactly). ``labels=True`` also returns
+    the images' labels (the same indices); ``num_classes`` is the given K (0: unlabelled), else
+    inferred from the labels."""
 
     kind = "image"
     evaluator: str | None = None  # the divgan evaluator (classifier) that scores samples of this dataset
@@ -193,8 +209,9 @@ class InMemoryImages:
     has_test_split = True  # split=test exists (the held-out reference set of the image metrics)
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor | None,
-                 rank: int = 0, world_size: int = 1, seed: int = 0, **_context):
+                 rank: int = 0, world_size: int = 1, seed: int = 0, num_classes: int | None = None, **_context):
         self.images, self.labels = images.contiguous(), labels
+        self.num_classes = known_classes(labels, num_classes)
         self.shape = tuple(self.images.shape[1:])
         self.order = EpochOrder(len(self.images), seed, rank, world_size)
 
@@ -272,7 +289,7 @@ class _IdxDataset(InMemoryImages):
             labels = torch.from_numpy(np.concatenate(arrays[1::2]).astype(np.int64))
             return images, labels
 
-        super().__init__(*prepared(self.registry_name, p, files, build), **context)
+        super().__init__(*prepared(self.registry_name, p, files, build), num_classes=10, **context)
 
     @classmethod
     def torchvision_class(cls):
@@ -316,7 +333,7 @@ class Digits(InMemoryImages):
         labels = torch.from_numpy(d.target.astype(np.int64))
         if p.limit:
             images, labels = images[:p.limit], labels[:p.limit]
-        super().__init__(transform(images, p.crop, p.size), labels, **context)
+        super().__init__(transform(images, p.crop, p.size), labels, num_classes=10, **context)
 
 
 # ---------------------------------------------------------------- CIFAR-10 and STL-10
@@ -361,7 +378,7 @@ class CIFAR10(InMemoryImages):
                 labels.append(np.asarray(batch["labels"], dtype=np.int64))
             return torch.from_numpy(np.concatenate(images)), torch.from_numpy(np.concatenate(labels))
 
-        super().__init__(*prepared("cifar10", p, files, build), **context)
+        super().__init__(*prepared("cifar10", p, files, build), num_classes=10, **context)
 
 
 @DATASETS.register("stl10")
@@ -397,4 +414,4 @@ class STL10(InMemoryImages):
             return torch.cat(images), torch.from_numpy(np.concatenate(labels))
 
         images, labels = cached(f"stl10-{p.split}-{p.limit}-{p.crop}-{p.size}", files, build)
-        super().__init__(images, labels, **context)
+        super().__init__(images, labels, num_classes=None if "unlabeled" in parts else 10, **context)

@@ -18,7 +18,8 @@ class StackedMNIST:
 
     kind = "image"
     modes = 1000
-    evaluator, per_channel_labels, classes = "mnist", True, 1000  # the MNIST evaluator on each channel
+    evaluator, per_channel_labels = "mnist", True  # the MNIST evaluator on each channel
+    num_classes = 1000  # the mode label 100·d₀ + 10·d₁ + d₂
 
     class Params(ImageParams):
         pass

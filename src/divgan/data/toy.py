@@ -29,6 +29,7 @@ class GaussianMixture:
         self.weights = w / w.sum()
         self.shape = (d,)
         self.dim = d
+        self.num_classes = k  # labels=True: the component each sample was drawn from
 
     @property
     def std(self) -> float:

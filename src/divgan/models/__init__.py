@@ -70,37 +70,109 @@ def set_memory_format(model: nn.Module, channels_last: bool) -> nn.Module:
 
 
 class Discriminator(nn.Module):
-    """Base: subclasses set ``self.body`` and ``self.feature_dim``; the head is a linear layer."""
+    """Base: subclasses set ``self.body`` and ``self.feature_dim``; the head is a linear layer.
+
+    A conditional discriminator (``DiscriminatorConditioning`` in its Params; see ``conditioning``)
+    calls ``label_input(p)`` before building its body (``concat``: the label embedding is joined to
+    the input; the body must take that many more input features or channels) and ``make_head(p)``
+    after it (``projection``: an embedding table for ⟨embed(y), φ(x)⟩; ``acgan`` and InfoGAN codes:
+    auxiliary heads on the features). Unconditional models build none of these."""
 
     body: nn.Module
     feature_dim: int
+    join_channels = False  # concat: join the label as image channels (convolutional bodies) or features
+    num_classes: int | None = None
+    aux_weight = 1.0
+    # label_embed, projection, aux: submodules of conditional models only (read with getattr: a class
+    # attribute would hide nn.Module's registered submodule)
 
-    def make_head(self) -> None:
+    def label_input(self, p=None) -> int:
+        """``concat``: build the input label embedding; its width (0 when the label is not an input)."""
+        if p is None or getattr(p, "conditioning", "none") != "concat":
+            return 0
+        from .conditioning import LabelEmbedding, classes_of
+
+        self.label_embed = LabelEmbedding(classes_of(p, "discriminator"), p.embed_dim)
+        return self.label_embed.dim
+
+    def make_head(self, p=None) -> None:
         self.head = nn.Linear(self.feature_dim, 1)
+        if p is None:
+            return
+        from .conditioning import AuxHeads, classes_of
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
+        self.num_classes = classes_of(p, "discriminator")
+        if p.conditioning == "projection":
+            self.projection = nn.Embedding(self.num_classes, self.feature_dim)
+            nn.init.normal_(self.projection.weight, 0.0, self.feature_dim ** -0.5)
+        classifier = self.num_classes if p.conditioning == "acgan" else None
+        if classifier or (p.codes is not None and (p.codes.categorical or p.codes.continuous)):
+            self.aux = AuxHeads(self.feature_dim, classifier, p.codes, p.q_hidden)
+        self.aux_weight = p.aux_weight
+
+    def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if getattr(self, "label_embed", None) is not None:
+            from .conditioning import join_label
+
+            x = join_label(x if self.join_channels else x.reshape(x.shape[0], -1), self.label_embed(y))
         return self.body(x)
 
-    def forward(self, x: torch.Tensor, with_features: bool = False):
-        h = self.body(x)
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None, with_features: bool = False,
+                with_aux: bool = False):
+        """The logit (B,); with ``with_features`` also the features, with ``with_aux`` also the
+        auxiliary heads' ``Aux`` (AC-GAN classifier, InfoGAN Q): ``out``, ``(out, h)``,
+        ``(out, aux)`` or ``(out, h, aux)``. ``y``: the labels, for conditional discriminators."""
+        h = self.features(x, y)
         out = self.head(h).reshape(-1)
-        return (out, h) if with_features else out
+        if getattr(self, "projection", None) is not None:  # Miyato & Koyama 2018: + ⟨embed(y), φ(x)⟩
+            from .conditioning import check_labels
+
+            out = out + (self.projection(check_labels(y, self.num_classes)).to(h.dtype) * h).sum(1)
+        extra = ((h,) if with_features else ()) + ((self.auxiliary(h),) if with_aux else ())
+        return (out, *extra) if extra else out
+
+    @property
+    def has_aux(self) -> bool:
+        """Whether D has auxiliary heads (AC-GAN classifier, InfoGAN Q): call it with ``with_aux=True``."""
+        return getattr(self, "aux", None) is not None
+
+    def auxiliary(self, h: torch.Tensor):
+        """The auxiliary heads on features h (an empty ``Aux`` when D has none)."""
+        from .conditioning import Aux
+
+        aux = getattr(self, "aux", None)
+        return Aux() if aux is None else aux(h)
 
 
 def _split(section: dict):
     return section["name"], {k: v for k, v in section.items() if k != "name"}
 
 
-def build_generator(section: dict, data_shape: tuple[int, ...]) -> nn.Module:
+def _fill(cls, kw: dict, **facts) -> dict:
+    """``kw`` with run facts (num_classes from the data, InfoGAN codes from the generator) filled in
+    where the model has such a parameter and the config left it unset."""
+    fields = getattr(cls.Params, "model_fields", {})
+    out = dict(kw)
+    for k, v in facts.items():
+        if k in fields and v is not None and out.get(k) is None:
+            out[k] = v
+    return out
+
+
+def build_generator(section: dict, data_shape: tuple[int, ...], num_classes: int | None = None) -> nn.Module:
+    """The generator of a config section; ``num_classes``: the data's, for conditional generators."""
     name, kw = _split(section)
     cls = GENERATORS[name]
-    return cls(cls.Params(**kw), data_shape)
+    return cls(cls.Params(**_fill(cls, kw, num_classes=num_classes)), data_shape)
 
 
-def build_discriminator(section: dict, data_shape: tuple[int, ...]) -> Discriminator:
+def build_discriminator(section: dict, data_shape: tuple[int, ...], num_classes: int | None = None,
+                        codes=None) -> Discriminator:
+    """The discriminator of a config section; ``num_classes``: the data's; ``codes``: the generator's
+    InfoGAN ``CodeSpec`` (its Q head predicts them)."""
     name, kw = _split(section)
     cls = DISCRIMINATORS[name]
-    return cls(cls.Params(**kw), data_shape)
+    return cls(cls.Params(**_fill(cls, kw, num_classes=num_classes, codes=codes)), data_shape)
 
 
 from ..plugins import import_all  # noqa: E402

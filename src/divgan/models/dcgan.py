@@ -15,6 +15,8 @@ from torch import nn
 from ..errors import DivganError
 from ..params import Params
 from . import DISCRIMINATORS, GENERATORS, Discriminator, Flatten, Unflatten
+from .conditioning import (CondSequential, ConditionalGenerator, DiscriminatorConditioning,
+                           GeneratorConditioning, conditional_batch_norm)
 from .subpixel import ImageConv2d, ImageConvTranspose2d
 
 
@@ -41,16 +43,17 @@ def dcgan_init(module: nn.Module) -> None:
             nn.init.normal_(m.weight, 0.0, 0.02)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)):
+        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)) and m.affine:
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
 
 
 @GENERATORS.register("dcgan")
-class DCGANGenerator(nn.Module):
-    """z (B, latent_dim) -> image (B, C, S, S) in [-1, 1]."""
+class DCGANGenerator(ConditionalGenerator, nn.Module):
+    """z (B, latent_dim) -> image (B, C, S, S) in [-1, 1]. Conditional (``conditioning``): ``G(z, y)``;
+    concat / acgan join the label embedding to z, projection uses conditional batch norm."""
 
-    class Params(Params):
+    class Params(GeneratorConditioning, Params):
         latent_dim: int = 100
         width: int = 64  # feature maps of the last hidden layer; doubled at each coarser layer
         max_width: int = 1024
@@ -59,25 +62,35 @@ class DCGANGenerator(nn.Module):
         super().__init__()
         channels, size = _check_square(data_shape)
         base, steps = dcgan_plan(size)
-        self.latent_dim = p.latent_dim
+        width = self.setup_conditioning(p, has_batch_norm=True)
         widths = [min(p.width * 2 ** i, p.max_width) for i in reversed(range(steps))]  # coarse -> fine
-        layers: list[nn.Module] = [nn.Linear(p.latent_dim, widths[0] * base * base, bias=False),
+        layers: list[nn.Module] = [nn.Linear(width, widths[0] * base * base, bias=False),
                                    Unflatten((widths[0], base, base)), nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
         for a, b in zip(widths[:-1], widths[1:]):
             layers += [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU(True)]
         layers += [ImageConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]
-        self.net = nn.Sequential(*layers)
+        if self.use_cbn:
+            self.net = CondSequential(*conditional_batch_norm(layers, self.num_classes))
+        else:
+            self.net = nn.Sequential(*layers)
         dcgan_init(self)
 
-    def forward(self, z):
-        return self.net(z.reshape(z.shape[0], -1))
+    def forward(self, z, y=None):
+        if self.conditioning == "none":
+            return self.net(z.reshape(z.shape[0], -1))
+        h = self.condition_input(z, y)
+        return self.net(h, y) if self.use_cbn else self.net(h)
 
 
 @DISCRIMINATORS.register("dcgan")
 class DCGANDiscriminator(Discriminator):
-    """image (B, C, S, S) -> stride-2 convolutions down to base×base -> features -> one logit."""
+    """image (B, C, S, S) -> stride-2 convolutions down to base×base -> features -> one logit.
+    Conditional (``conditioning``): ``D(x, y)``; concat joins the label embedding as constant input
+    channels, projection adds ⟨embed(y), features⟩, acgan adds a classifier head."""
 
-    class Params(Params):
+    join_channels = True
+
+    class Params(DiscriminatorConditioning, Params):
         width: int = 64  # feature maps of the first layer; doubled at each layer
         max_width: int = 1024
         dropout: float = 0.0
@@ -87,12 +100,12 @@ class DCGANDiscriminator(Discriminator):
         channels, size = _check_square(data_shape)
         base, steps = dcgan_plan(size)
         widths = [min(p.width * 2 ** i, p.max_width) for i in range(steps)]
-        layers: list[nn.Module] = [ImageConv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        layers: list[nn.Module] = [ImageConv2d(channels + self.label_input(p), widths[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
         for a, b in zip(widths[:-1], widths[1:]):
             layers += [nn.Conv2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.LeakyReLU(0.2, True)]
         if p.dropout > 0:
             layers.append(nn.Dropout(p.dropout))
         self.body = nn.Sequential(*layers, Flatten())
         self.feature_dim = widths[-1] * base * base
-        self.make_head()
+        self.make_head(p)
         dcgan_init(self)

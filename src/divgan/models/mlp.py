@@ -9,6 +9,8 @@ from torch import nn
 
 from ..params import Params
 from . import ACTIVATIONS, DISCRIMINATORS, GENERATORS, Discriminator, activation
+from .conditioning import (CondSequential, ConditionalGenerator, DiscriminatorConditioning,
+                           GeneratorConditioning, conditional_batch_norm)
 
 ActName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
 
@@ -27,10 +29,11 @@ def mlp_layers(sizes: list[int], act: str, batch_norm: bool = False, dropout: fl
 
 
 @GENERATORS.register("mlp")
-class MLPGenerator(nn.Module):
-    """z → hidden layers → output of the data's shape (identity, tanh or sigmoid output)."""
+class MLPGenerator(ConditionalGenerator, nn.Module):
+    """z → hidden layers → output of the data's shape (identity, tanh or sigmoid output).
+    Conditional (``conditioning``): ``G(z, y)``; see ``conditioning.ConditionalGenerator``."""
 
-    class Params(Params):
+    class Params(GeneratorConditioning, Params):
         latent_dim: int = 2
         hidden: list[int] = [128, 128]
         activation: ActName = "relu"
@@ -39,31 +42,37 @@ class MLPGenerator(nn.Module):
 
     def __init__(self, p: "MLPGenerator.Params", data_shape):
         super().__init__()
-        self.latent_dim = p.latent_dim
+        width = self.setup_conditioning(p, has_batch_norm=p.batch_norm and bool(p.hidden))
         self.data_shape = tuple(data_shape)
         out = math.prod(self.data_shape)
-        self.net = nn.Sequential(
-            *mlp_layers([p.latent_dim, *p.hidden], p.activation, p.batch_norm),
-            nn.Linear(p.hidden[-1] if p.hidden else p.latent_dim, out),
-            activation(p.output),
-        )
+        layers = [*mlp_layers([width, *p.hidden], p.activation, p.batch_norm),
+                  nn.Linear(p.hidden[-1] if p.hidden else width, out), activation(p.output)]
+        if self.use_cbn:
+            self.net = CondSequential(*conditional_batch_norm(layers, self.num_classes))
+        else:
+            self.net = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z).reshape(z.shape[0], *self.data_shape)
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.conditioning == "none":
+            return self.net(z).reshape(z.shape[0], *self.data_shape)
+        h = self.condition_input(z, y)
+        h = self.net(h, y) if self.use_cbn else self.net(h)
+        return h.reshape(z.shape[0], *self.data_shape)
 
 
 @DISCRIMINATORS.register("mlp")
 class MLPDiscriminator(Discriminator):
-    """x (flattened) → hidden layers → one logit."""
+    """x (flattened) → hidden layers → one logit. Conditional (``conditioning``): ``D(x, y)``; concat
+    joins the label embedding to the flattened input."""
 
-    class Params(Params):
+    class Params(DiscriminatorConditioning, Params):
         hidden: list[int] = [128, 128]
         activation: ActName = "leaky_relu"
         dropout: float = 0.0
 
     def __init__(self, p: "MLPDiscriminator.Params", data_shape):
         super().__init__()
-        d = math.prod(data_shape)
+        d = math.prod(data_shape) + self.label_input(p)
         self.body = nn.Sequential(nn.Flatten(), *mlp_layers([d, *p.hidden], p.activation, dropout=p.dropout))
         self.feature_dim = p.hidden[-1] if p.hidden else d
-        self.make_head()
+        self.make_head(p)

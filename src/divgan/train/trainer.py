@@ -381,15 +381,18 @@ class Trainer:
                 if self.step % 50 == 0:
                     bar.set_postfix(d=f"{self.recent('d_loss', 50):.3f}", g=f"{self.recent('g_loss', 50):.3f}", refresh=False)
                 self.elapsed = time.time() - start
-                if self.step % e.every == 0 or self.step == t.steps:
+                last = self.step == t.steps or 0 < t.minutes * 60 <= self.elapsed  # train.minutes: the time budget
+                if self.step % e.every == 0 or last:
                     row = self.evaluate()
                     write(_row_text(row))
                     if e.early_stop_patience and self.evals_since_best >= e.early_stop_patience:
                         write(f"early stop: {e.best_metric} has not improved for {e.early_stop_patience} evaluations")
                         stopped_early = True
                         break
-                if self.step % t.checkpoint_every == 0 or self.step == t.steps:
+                if self.step % t.checkpoint_every == 0 or last:
                     self.save_checkpoint()
+                if last:  # train.minutes
+                    break
         finally:
             bar.close()
             _restore_signals(handlers)

@@ -381,7 +381,7 @@ class Trainer:
                 if self.step % 50 == 0:
                     bar.set_postfix(d=f"{self.recent('d_loss', 50):.3f}", g=f"{self.recent('g_loss', 50):.3f}", refresh=False)
                 self.elapsed = time.time() - start
-                last = self.step == t.steps or 0 < t.minutes * 60 <= self.elapsed  # train.minutes: the time budget
+                last = self.step == t.steps or _out_of_time(self)  # train.minutes: the time budget
                 if self.step % e.every == 0 or last:
                     row = self.evaluate()
                     write(_row_text(row))
@@ -421,6 +421,15 @@ def use_channels_last(setting: str, *models: torch.nn.Module) -> bool:
         return setting == "on"
     conv = (torch.nn.Conv2d, torch.nn.ConvTranspose2d)
     return any(isinstance(m, conv) for model in models for m in model.modules())
+
+
+def _out_of_time(trainer: Trainer) -> bool:
+    """``train.minutes`` spent (0 = no budget); under torchrun every rank stops at the same step."""
+    minutes = trainer.cfg.train.minutes
+    if not minutes:
+        return False
+    spent = float(trainer.elapsed >= 60 * minutes)
+    return bool(distributed.all_reduce_mean(torch.tensor([spent], device=trainer.device)).item() > 0)
 
 
 def _finite(x: float) -> bool:

@@ -111,9 +111,13 @@ def figure(path: Path, proto, rows: list[dict]) -> Path:
     import matplotlib.pyplot as plt
 
     cols = proto.columns
-    fig, axes = plt.subplots(1, len(cols), figsize=(3.4 * len(cols), 3.0), squeeze=False)
+    ncols = min(3, len(cols))
+    nrows = -(-len(cols) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.0 * nrows), squeeze=False)
+    for ax in axes.flat[len(cols):]:
+        ax.axis("off")
     timed = any(r["minutes"] is not None for r in rows)
-    for ax, c in zip(axes[0], cols):
+    for ax, c in zip(axes.flat, cols):
         if timed:
             for label in dict.fromkeys(r["config"] for r in rows):
                 pts = [(r["minutes"], *r["values"][c.key]) for r in rows if r["config"] == label and r["values"][c.key][0] is not None]
@@ -142,11 +146,11 @@ def figure(path: Path, proto, rows: list[dict]) -> Path:
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     if timed:
-        axes[0][0].legend(fontsize=7)
+        axes.flat[0].legend(fontsize=7)
     elif proto.published:
         fig.text(0.01, 0.01, "* published (grey): " + "; ".join(dict.fromkeys(p.source for p in proto.published)), fontsize=6)
     fig.suptitle(f"divgan benchmark {proto.registry_name}: mean ± s.e. over seeds", fontsize=9)
-    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+    fig.tight_layout(rect=(0, 0.04, 1, 1 - 0.05 / nrows))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

@@ -110,9 +110,7 @@ def train_command(job: Job, threads: int) -> list[str]:
     sets = ["--set", f"train.threads={threads}", "--set", "train.progress=false"]
     if job.action == "resume":
         return [sys.executable, "-m", "divgan", "train", "--resume", str(job.path), *sets]
-    sets = ["--set", f"seed={job.seed}", *sets]
-    for o in job.overrides:
-        sets += ["--set", o]
+    sets = [x for o in job.overrides for x in ("--set", o)] + ["--set", f"seed={job.seed}", *sets]  # the seed wins
     force = ["--force"] if job.path.exists() else []
     return [sys.executable, "-m", "divgan", "train", job.config, "--out", str(job.path), *force, *sets]
 

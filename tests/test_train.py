@@ -82,3 +82,13 @@ def test_default_run_directory_is_named_after_the_preset():
 
     assert default_out(None).name.startswith("ring-") and default_out("grid-vanilla").name.startswith("grid-vanilla-")
     assert default_out("configs/my.yaml").name.startswith("my-") and default_out({"seed": 1}).name.startswith("run-")
+
+
+def test_train_minutes_stops_cleanly_on_the_time_budget(tmp_path):
+    out = tmp_path / "timed"
+    run = divgan.train("ring", out=out, overrides=TINY + ["train.steps=100000000", "train.minutes=0.005"], log=quiet)
+    s = run.summary
+    assert 0 < s["steps"] < 100000000 and s["seconds"] >= 0.3  # 0.005 min = 0.3 s
+    assert s["final"]["step"] == s["steps"]  # evaluated at the step it stopped
+    assert json.loads((out / "summary.json").read_text())["steps"] == s["steps"]
+    assert (out / "checkpoints" / f"step_{s['steps']:08d}.pt").is_file()

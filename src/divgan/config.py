@@ -87,6 +87,8 @@ class OptimConfig(Params):
 
 class TrainConfig(Params):
     steps: int = Field(2000, ge=0, description="generator updates")
+    minutes: float = Field(0.0, ge=0, description="time budget: stop (evaluate, checkpoint, summary) once this much "
+                                                   "wall-clock training time has passed, or at train.steps; 0 = off")
     batch_size: int = Field(256, ge=1, description="real (and fake) samples per update")
     d_steps: int = Field(1, ge=1, description="discriminator updates per generator update (k)")
     device: str = Field("auto", description="auto (cuda if available, else cpu), cpu, cuda or cuda:N")

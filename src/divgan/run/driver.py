@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import torch
 from tqdm import tqdm
 
 from ..data import describe
@@ -196,15 +197,18 @@ class Driver:
                     bar.set_postfix(d=f"{core.recent('d_loss', 50):.3f}", g=f"{core.recent('g_loss', 50):.3f}", refresh=False)
                 self.elapsed = time.time() - start
                 self._emit("on_step")
-                if core.step % e.every == 0 or core.step == t.steps:
+                last = core.step == t.steps or self._out_of_time()  # train.steps or the train.minutes budget
+                if core.step % e.every == 0 or last:
                     row = self.evaluate()
                     write(_row_text(row))
                     if e.early_stop_patience and self.evals_since_best >= e.early_stop_patience:
                         write(f"early stop: {e.best_metric} has not improved for {e.early_stop_patience} evaluations")
                         stopped_early = True
                         break
-                if core.step % t.checkpoint_every == 0 or core.step == t.steps:
+                if core.step % t.checkpoint_every == 0 or last:
                     self.save_checkpoint()
+                if last:
+                    break
         finally:
             bar.close()
             _restore_signals(handlers)
@@ -215,6 +219,14 @@ class Driver:
         if stopped_early or requested:
             self.save_checkpoint()
         return self.finish(stopped_early, requested=requested)
+
+    def _out_of_time(self) -> bool:
+        """``train.minutes`` spent (0 = no budget); under torchrun every rank stops at the same step."""
+        minutes = self.cfg.train.minutes
+        if not minutes:
+            return False
+        spent = float(self.elapsed >= 60 * minutes)
+        return bool(distributed.all_reduce_mean(torch.tensor([spent], device=self.core.device)).item() > 0)
 
     def finish(self, stopped_early: bool = False, requested: bool = False) -> dict:
         summary = {"steps": self.core.step, "seconds": round(self.elapsed, 2), "stopped_early": stopped_early,

@@ -192,7 +192,7 @@ def page(proto, head, body, meta: dict, png: Path) -> str:
 
 def write_all(out: Path, proto, jobs, meta: dict) -> dict:
     """Write every output file; returns {name: path} and the text table under "table"."""
-    from ..train.rundir import atomic_write_text
+    from ..io import atomic_write_text
 
     rows = aggregate(jobs, proto)
     head, body = table(proto, rows)

@@ -138,15 +138,16 @@ def score(job: Job, proto, n: int) -> dict:
     import torch
 
     from ..api import load_trainer
-    from ..metrics import METRICS
-    from ..train.rundir import atomic_write_text
+    from ..io import atomic_write_text
+    from ..metrics import METRICS, MetricContext
 
     trainer = load_trainer(job.path)
     z = torch.randn(n, trainer.G.latent_dim, generator=torch.Generator().manual_seed(job.seed))
     samples = torch.cat([trainer.sample(len(c), z=c) for c in z.split(1000)])
     values: dict = {"step": trainer.step}
+    ctx = MetricContext.of(trainer)
     for name in proto.metrics:
-        values.update(METRICS[name](trainer, samples))
+        values.update(METRICS[name](ctx, samples))
     summary = json.loads((job.path / "summary.json").read_text())
     values["seconds"] = summary.get("seconds")
     atomic_write_text(job.path / SCORES, json.dumps({"protocol": proto.registry_name, "metrics": list(proto.metrics),

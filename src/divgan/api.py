@@ -38,11 +38,12 @@ def default_out(cfg_source) -> Path:
 
 
 def train(config: str | dict | Config | None = None, out: str | Path | None = None, overrides: list[str] | None = None,
-          force: bool = False, save: bool = True, log=None) -> Run:
+          force: bool = False, save: bool = True, log=None, callbacks: list | None = None) -> Run:
     """Train a GAN from a preset name, YAML path, dict or Config; writes a run directory unless
-    ``save=False``."""
+    ``save=False``. ``callbacks``: e.g. the live page's ``divgan.live.Publisher``."""
     cfg = load_config(config, overrides)
     trainer = Trainer(cfg, None, log=log)  # build first: a bad config never creates a folder
+    trainer.callbacks = list(callbacks or [])
     if save:
         trainer.run = _create_run(Path(out) if out else default_out(config), cfg, force, trainer.dist.is_main)
     summary = trainer.fit()
@@ -74,11 +75,12 @@ def read_run_config(path: Path, overrides: list[str] | None = None) -> Config:
     return load_config(raw if isinstance(raw, dict) else {}, overrides)
 
 
-def resume(path: str | Path, overrides: list[str] | None = None, log=None) -> Run:
+def resume(path: str | Path, overrides: list[str] | None = None, log=None, callbacks: list | None = None) -> Run:
     """Continue a run from its newest usable checkpoint (``train.steps`` may be raised by overrides)."""
     cfg = read_run_config(Path(path), overrides)
     run = RunDir.open(Path(path))
     trainer = Trainer(cfg, run, log=log)
+    trainer.callbacks = list(callbacks or [])
     trainer.resume()
     if overrides and trainer.dist.is_main:
         from .train.rundir import atomic_write_text

@@ -96,6 +96,7 @@ class Trainer:
         self.stop_signal: int | None = None  # a signal this process received
         self.stopping = False  # a signal reached some rank: every rank stops after this step
         self.elapsed = 0.0
+        self.callbacks: list = []  # live page (issue 22): objects with on_step(trainer), on_evaluate(trainer, row)
 
     # ------------------------------------------------------------------ building blocks
     def _training_modules(self) -> tuple[torch.nn.Module, torch.nn.Module]:
@@ -384,12 +385,16 @@ class Trainer:
                 if self.step % e.every == 0 or self.step == t.steps:
                     row = self.evaluate()
                     write(_row_text(row))
+                    for cb in self.callbacks:  # live page (issue 22)
+                        cb.on_evaluate(self, row)
                     if e.early_stop_patience and self.evals_since_best >= e.early_stop_patience:
                         write(f"early stop: {e.best_metric} has not improved for {e.early_stop_patience} evaluations")
                         stopped_early = True
                         break
                 if self.step % t.checkpoint_every == 0 or self.step == t.steps:
                     self.save_checkpoint()
+                for cb in self.callbacks:  # live page (issue 22): may pause here, or set stop_signal
+                    cb.on_step(self)
         finally:
             bar.close()
             _restore_signals(handlers)

@@ -1,0 +1,194 @@
+"""The live page's server and publisher: traversal refused (raw and encoded), control needs the token,
+a port in use is one line, the publisher writes at a bounded rate and obeys pause / resume / stop."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import threading
+import time
+
+import pytest
+import torch
+
+from divgan.cli import main
+from divgan.config import load_config
+from divgan.live import LiveServer, Publisher
+from divgan.live.publisher import MAX_POINTS, Curve
+from divgan.live.server import Refused, clean_parts
+from divgan.train.rundir import RunDir
+from divgan.train.trainer import Trainer
+
+torch.set_num_threads(1)
+SMALL = ["generator.hidden=[16,16]", "discriminator.hidden=[16,16]", "train.batch_size=32", "train.threads=1",
+         "train.progress=false", "train.steps=5"]
+TRAVERSALS = ["/../config.yaml", "/run/../secret.yaml", "/run/%2e%2e/secret.yaml", "/run/%2E%2E/secret.yaml",
+              "/run/.%2e/secret.yaml", "/run/%252e%252e/secret.yaml", "/run/..%2fsecret.yaml", "/run/live/..%2f..%2fsecret.yaml",
+              "/run/..%5csecret.yaml", "/static/../../secret.yaml", "/run/%2e%2e%2f%2e%2e%2fsecret.yaml", "/run/live/.state.json.tmp-1"]
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A run folder with a live state of this (running) process, a secret beside it, and its server."""
+    run = tmp_path / "run"
+    (run / "live").mkdir(parents=True)
+    (run / "config.yaml").write_text("seed: 0\n")
+    (tmp_path / "secret.yaml").write_text("password: hunter2\n")
+    (run / "live" / "state.json").write_text(json.dumps({"status": "running", "pid": os.getpid()}))
+    server = LiveServer(run, port=0).start()
+    yield server
+    server.close()
+
+
+def request(server, method: str, path: str, headers: dict | None = None) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request(method, path, headers=headers or {})  # sent as written: no client-side normalisation
+    r = conn.getresponse()
+    body = r.read()
+    conn.close()
+    return r.status, body
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_traversal_refused(served, path):
+    status, body = request(served, "GET", path)
+    assert status == 403 and b"hunter2" not in body
+    with pytest.raises(Refused):
+        clean_parts(path)
+
+
+def test_serves_the_page_and_the_runs_small_files_only(served, tmp_path):
+    assert request(served, "GET", "/")[0] == 200 and b"live.js" in request(served, "GET", "/")[1]
+    assert request(served, "GET", "/static/live.js")[0] == 200
+    assert request(served, "GET", "/run/config.yaml") == (200, b"seed: 0\n")
+    (served.run_path / "checkpoints").mkdir()
+    (served.run_path / "checkpoints" / "step_0.pt").write_bytes(b"weights")
+    assert request(served, "GET", "/run/checkpoints/step_0.pt")[0] == 404  # not a served suffix
+    os.symlink(tmp_path / "secret.yaml", served.run_path / "link.yaml")  # a link out of the run
+    status, body = request(served, "GET", "/run/link.yaml")
+    assert status == 403 and b"hunter2" not in body
+    assert request(served, "GET", "/static/server.py")[0] == 404
+    assert request(served, "GET", "/", {"Host": "evil.example:80"})[0] == 403  # DNS rebinding
+
+
+def test_control_needs_the_token(served):
+    control = served.run_path / "live" / "control.json"
+    for headers in ({}, {"X-Divgan-Token": "wrong"}, {"X-Divgan-Token": served.token[:-1]}):
+        status, body = request(served, "POST", "/control/stop", headers)
+        assert status == 403 and b"token" in body
+        assert not control.exists()
+    assert request(served, "POST", "/control/stop?token=" + served.token)[0] == 403  # the header, not the URL
+    assert request(served, "POST", "/control/explode", {"X-Divgan-Token": served.token})[0] == 404
+    status, _ = request(served, "POST", "/control/pause", {"X-Divgan-Token": served.token})
+    assert status == 200 and json.loads(control.read_text())["action"] == "pause"
+    (served.run_path / "live" / "state.json").write_text(json.dumps({"status": "finished", "pid": os.getpid()}))
+    assert request(served, "POST", "/control/resume", {"X-Divgan-Token": served.token})[0] == 409
+
+
+@pytest.fixture
+def busy_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    yield s.getsockname()[1]
+    s.close()
+
+
+def test_port_in_use_is_one_line(tmp_path, busy_port, capsys):
+    RunDir.create(tmp_path / "done", "seed: 0\n")
+    assert main(["watch", str(tmp_path / "done"), "--port", str(busy_port)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and f"port {busy_port}" in err and "in use" in err
+    assert main(["train", "--out", str(tmp_path / "new"), "--live", str(busy_port), *sum((["--set", s] for s in SMALL), [])]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "in use" in err
+    assert not (tmp_path / "new").exists()  # refused before any work
+
+
+def test_curve_keeps_bucket_means():
+    c = Curve()
+    c.update([float(i) for i in range(1000)])
+    assert len(c.ys) < MAX_POINTS and c.size == 4  # 1000 values: buckets of 4 (250 points)
+    assert c.ys[0] == pytest.approx(1.5) and c.xs[0] == 4
+    c.update([float(i) for i in range(1004)])  # the whole history: only the new values are read
+    assert c.ys[-1] == pytest.approx(1001.5) and c.seen == 1004
+    c.update([1.0, 2.0])  # a rollback shortened the history: start over
+    assert c.ys == [1.0, 2.0] and c.size == 1 and c.seen == 2
+
+
+class FakeClock:
+    def __init__(self):
+        self.t = 100.0
+
+    def __call__(self):
+        return self.t
+
+
+@pytest.fixture
+def trainer(tmp_path):
+    cfg = load_config("ring", SMALL)
+    return Trainer(cfg, RunDir.create(tmp_path / "run", cfg.to_yaml()), log=lambda m: None)
+
+
+def test_publisher_writes_at_a_bounded_rate(trainer):
+    clock = FakeClock()
+    pub = Publisher(trainer.run.path, interval=0.5, clock=clock)
+    for _ in range(300):  # 3 simulated seconds of 10 ms steps
+        trainer.step += 1
+        pub.on_step(trainer)
+        clock.t += 0.01
+    assert 6 <= pub.writes <= 7  # at most one write per 0.5 s (the first at step 1)
+    state = json.loads((trainer.run.path / "live" / "state.json").read_text())
+    assert state["status"] == "running" and state["step"] == 251 and state["steps_per_s"] == pytest.approx(100, rel=0.01)
+    pts = json.loads((trainer.run.path / "live" / "points.json").read_text())
+    assert len(pts["d"]["values"]) == pts["d"]["n"] ** 2 and all(0 <= v <= 1 for v in pts["d"]["values"])
+    assert len(pts["fake"]) == len(pts["real"]) == 1000 and len(pts["noise_grid"]["points"]) == 2 * pts["noise_grid"]["n"] ** 2
+    assert len(pts["means"]) == 16  # the 8 ring modes
+    before = pub.writes
+    pub.on_evaluate(trainer, {})  # every evaluation publishes, whatever the clock says
+    assert pub.writes == before + 1
+    assert not [p for p in (trainer.run.path / "live").iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_publisher_obeys_pause_resume_and_stop(trainer):
+    pub = Publisher(trainer.run.path)
+    pub.on_step(trainer)
+    control = trainer.run.path / "live" / "control.json"
+    assert json.loads(control.read_text())["action"] == "resume"  # reset when a run starts
+    from divgan.live.server import write_control
+
+    write_control(trainer.run.path, "pause")
+    threading.Timer(0.6, write_control, (trainer.run.path, "resume")).start()
+    t0 = time.monotonic()
+    pub._next_poll = 0.0
+    pub.on_step(trainer)  # blocks while paused
+    assert time.monotonic() - t0 >= 0.5 and not pub.paused
+    assert trainer.stop_signal is None
+    write_control(trainer.run.path, "stop")
+    pub._next_poll = 0.0
+    pub.on_step(trainer)
+    assert trainer.stop_signal == signal.SIGINT and pub.stopped_by_page
+
+
+def test_train_with_live_stops_from_the_page_and_checkpoints(tmp_path):
+    """In-process: --live's publisher, a stop written to control.json, a checkpoint at the stop step."""
+    import divgan
+    from divgan.live.server import write_control
+
+    pub = Publisher(tmp_path / "run")
+
+    class StopAt:
+        def on_evaluate(self, trainer, row):
+            pass
+
+        def on_step(self, trainer):
+            if trainer.step == 3:
+                write_control(trainer.run.path, "stop")
+                pub._next_poll = 0.0
+
+    run = divgan.train("ring", out=tmp_path / "run", overrides=[*SMALL, "train.steps=50"], log=lambda m: None,
+                       callbacks=[StopAt(), pub])
+    assert run.summary["interrupted"] and run.summary["step"] == 4  # the step in progress finishes
+    assert (tmp_path / "run" / "checkpoints" / "step_00000004.pt").is_file()

@@ -54,10 +54,11 @@ async function loadFigure(st) {
   if (st.figure === "points") {
     $("toy").hidden = false;
     const r = await fetch("/run/live/points.json", { cache: "no-store" });
-    if (r.ok) { const p = await r.json(); drawDensity(p); drawMapping(p); }
+    if (r.ok) { const p = await r.json(); drawDensity(p); drawMapping(p); document.body.dataset.figureStep = p.step; }
   } else if (st.figure === "grid") {
     $("images").hidden = false;
     $("grid").src = "/run/live/grid.png?v=" + st.figure_seq;
+    $("grid").onload = () => { document.body.dataset.figureStep = st.step; };
   }
 }
 
@@ -113,7 +114,7 @@ function label(f, text) { f.ctx.fillStyle = "#000"; f.ctx.font = "13px sans-seri
 function series(st) {
   const out = [["d_loss", st.curves.d_loss], ["g_loss", st.curves.g_loss], ["value (game)", st.curves.value]];
   const keys = new Set();
-  for (const row of st.metrics) for (const [k, v] of Object.entries(row)) if (typeof v === "number" && k !== "step" && !(k in st.curves)) keys.add(k);
+  for (const row of st.metrics) for (const [k, v] of Object.entries(row)) if (typeof v === "number" && !["step", "modes_total"].includes(k) && !(k in st.curves)) keys.add(k);
   for (const k of keys) {
     const rows = st.metrics.filter((r) => typeof r[k] === "number");
     out.push([k, { x: rows.map((r) => r.step), y: rows.map((r) => r[k]) }]);

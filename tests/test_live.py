@@ -192,3 +192,35 @@ def test_train_with_live_stops_from_the_page_and_checkpoints(tmp_path):
                        callbacks=[StopAt(), pub])
     assert run.summary["interrupted"] and run.summary["step"] == 4  # the step in progress finishes
     assert (tmp_path / "run" / "checkpoints" / "step_00000004.pt").is_file()
+
+
+def test_publisher_writes_the_image_grid(tmp_path):
+    cfg = load_config("digits-dcgan", ["generator.width=8", "discriminator.width=8", "train.batch_size=8", "eval.grid_size=4",
+                                       "train.threads=1", "train.progress=false"])
+    trainer = Trainer(cfg, RunDir.create(tmp_path / "run", cfg.to_yaml()), log=lambda m: None)
+    pub = Publisher(trainer.run.path)
+    pub.on_step(trainer)
+    png = (trainer.run.path / "live" / "grid.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == 2 * 16 + 3 * 2  # 2×2 grid of 16 px + padding
+    state = json.loads((trainer.run.path / "live" / "state.json").read_text())
+    assert state["figure"] == "grid" and state["figure_seq"] == 1 and state["kind"] == "image"
+
+
+def test_watch_serves_a_finished_run(tiny_run, capsys, monkeypatch):
+    from divgan.commands import watch
+
+    got = {}
+
+    def serve_a_request_then_ctrl_c(_seconds):  # the command's wait, replaced: the server is up now
+        line = capsys.readouterr().out.splitlines()[0]
+        got["line"] = line
+        port = int(line.split(":")[3].split("/")[0])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/run/config.yaml")
+        got["body"] = conn.getresponse().read()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(watch.time, "sleep", serve_a_request_then_ctrl_c)
+    assert main(["watch", str(tiny_run), "--port", "0"]) == 0
+    assert got["line"].startswith("live page: http://127.0.0.1:") and "#token=" in got["line"]
+    assert got["body"] == (tiny_run / "config.yaml").read_bytes()

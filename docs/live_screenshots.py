@@ -17,7 +17,7 @@ from live_helpers import LivePage, LiveRun  # noqa: E402
 
 
 def shoot(browser, name: str, args: list[str], until_step: int, out: Path) -> None:
-    run = LiveRun(*args)
+    run = LiveRun(*args, timeout=900)
     try:
         page = LivePage(browser, run.url)
         page.wait_for(lambda: page.step() >= until_step, timeout=900, what=f"{name} step {until_step}")
@@ -46,7 +46,7 @@ def main() -> int:
             shoot(browser, "ring", ["ring", "--out", f"{tmp}/ring", *one], 1200, out)
         if args.only in (None, "mnist"):
             shoot(browser, "mnist", ["mnist-dcgan", "--out", f"{tmp}/mnist", *one, "--set", f"data.root={args.data_root}",
-                                     "--set", "data.download=false"], 760, out)
+                                     "--set", "data.download=false"], 600, out)
     return 0
 
 

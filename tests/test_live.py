@@ -107,6 +107,12 @@ def test_port_in_use_is_one_line(tmp_path, busy_port, capsys):
     assert not (tmp_path / "new").exists()  # refused before any work
 
 
+def test_bad_config_with_live_is_still_one_line(tmp_path, capsys):
+    assert main(["train", "--out", str(tmp_path / "bad"), "--live", "0", "--set", "train.steps=-1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "train.steps" in err and not (tmp_path / "bad").exists()
+
+
 def test_curve_keeps_bucket_means():
     c = Curve()
     c.update([float(i) for i in range(1000)])

@@ -3,8 +3,9 @@
 ``Publisher.on_step(trainer)`` is called after every training step. It costs two clock reads unless
 a deadline has passed: at most every ``interval`` seconds it writes ``live/state.json`` (step, steps/s,
 ETA, loss curves, metrics rows, config); figure data (``live/points.json`` for 2-D toys, ``live/grid.png``
-for images) is written at every evaluation and otherwise only as often as keeps its cost under
-``figure_share`` of the wall time (a fixed-noise image grid may take 100 ms: then every 5 s). Every
+for images) is written at every evaluation and at a pause, otherwise at most every ``figure_every``
+seconds and only as often as keeps its cost under ``figure_share`` of the wall time (a fixed-noise
+image grid may take 100 ms: then every 10 s). Every
 file is written to a temporary name and renamed, so a reader never sees half a file.
 
 Control: the server (or ``divgan watch`` in another terminal) writes ``live/control.json`` =
@@ -64,9 +65,11 @@ class Curve:
 class Publisher:
     """Writes ``RUN_DIR/live/*`` for the page and reads ``live/control.json``; see the module docstring."""
 
-    def __init__(self, run_path: Path, interval: float = 0.5, figure_share: float = 0.02, clock=time.monotonic):
+    def __init__(self, run_path: Path, interval: float = 0.5, figure_share: float = 0.01, figure_every: float = 1.0,
+                 clock=time.monotonic, on_start=None):
         self.dir = Path(run_path) / "live"
-        self.interval, self.figure_share, self.clock = interval, figure_share, clock
+        self.on_start = on_start  # called once, at the first step (e.g. print the page's address)
+        self.interval, self.figure_share, self.figure_every, self.clock = interval, figure_share, figure_every, clock
         self.curves = {k: Curve() for k in ("d_loss", "g_loss", "value")}
         self.rates: deque = deque(maxlen=8)
         self.started = False
@@ -107,7 +110,8 @@ class Publisher:
         self.dir.mkdir(parents=True, exist_ok=True)
         self._write_control("resume")  # an old "stop" or "pause" must not act on a resumed run
         self.started = True
-        self.t0 = self.clock()
+        if self.on_start:
+            self.on_start()
 
     def _write_control(self, action: str) -> None:
         atomic_write(self.dir / "control.json", json.dumps({"action": action, "time": time.time()}).encode())
@@ -125,7 +129,7 @@ class Publisher:
             return
         if action == "pause" and not self.paused:
             self.paused = True
-            self.publish(trainer)
+            self.publish(trainer, figures=True)  # the paused page shows the paused step's figures
         elif action == "resume" and self.paused:
             self.paused = False
             self.rates.clear()  # steps/s restarts after a pause
@@ -145,7 +149,7 @@ class Publisher:
             if figures:
                 self._write_figures(trainer)
                 cost = self.clock() - now
-                self._next_figure = now + max(self.interval, cost / self.figure_share)
+                self._next_figure = now + max(self.figure_every, cost / self.figure_share)
             atomic_write(self.dir / "state.json", json.dumps(self.state(trainer, now, status)).encode())
             self.writes += 1
         except OSError as e:

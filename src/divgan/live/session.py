@@ -14,9 +14,9 @@ class LiveSession:
     """Serve ``run_path``'s page and publish into it; ``callbacks`` go to ``divgan.train``."""
 
     def __init__(self, run_path: Path, host: str, port: int, out=sys.stderr):
-        self.server = LiveServer(run_path, host, port).start()
-        self.server.announce(out)
-        self.publisher = Publisher(run_path)
+        self.server = LiveServer(run_path, host, port).start()  # a port in use fails here, before any work
+        # the address is printed at the first step: a bad config still ends with its one line
+        self.publisher = Publisher(run_path, on_start=lambda: self.server.announce(out))
         self.callbacks = [self.publisher]
 
     @classmethod

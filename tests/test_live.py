@@ -140,7 +140,7 @@ def trainer(tmp_path):
 
 def test_publisher_writes_at_a_bounded_rate(trainer):
     clock = FakeClock()
-    pub = Publisher(trainer.run.path, interval=0.5, clock=clock)
+    pub = Publisher(trainer.run.path, interval=0.5, clock=clock, cpu_clock=clock)  # CPU = wall: within budget
     for _ in range(300):  # 3 simulated seconds of 10 ms steps
         trainer.step += 1
         pub.on_step(trainer)
@@ -156,6 +156,30 @@ def test_publisher_writes_at_a_bounded_rate(trainer):
     pub.on_evaluate(trainer, {})  # every evaluation publishes, whatever the clock says
     assert pub.writes == before + 1
     assert not [p for p in (trainer.run.path / "live").iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_publisher_keeps_to_its_cpu_budget(trainer):
+    clock, cpu = FakeClock(), FakeClock()
+
+    def cpu_clock():  # each publish costs 10 ms of CPU, a step 1 ms
+        return cpu.t
+
+    pub = Publisher(trainer.run.path, interval=0.5, cpu_share=0.01, clock=clock, cpu_clock=cpu_clock)
+    real_state = pub.state
+
+    def costly(*a, **k):  # inside publish, where its cost is measured
+        cpu.t += 0.010
+        return real_state(*a, **k)
+
+    pub.state = costly
+    for _ in range(2000):  # 20 s of wall time (a busy machine), 2 s of CPU in steps
+        trainer.step += 1
+        pub.on_step(trainer)
+        clock.t += 0.01
+        cpu.t += 0.001
+    assert pub.cpu_spent == pytest.approx(0.010 * pub.writes)
+    assert pub.cpu_spent <= 0.01 * 2.0 + 0.010 + 1e-9  # 1% of the CPU, overshooting by one publish at most
+    assert pub.writes >= 2  # and still updating
 
 
 def test_publisher_obeys_pause_resume_and_stop(trainer):

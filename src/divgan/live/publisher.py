@@ -4,9 +4,9 @@
 a deadline has passed: at most every ``interval`` seconds it writes ``live/state.json`` (step, steps/s,
 ETA, loss curves, metrics rows, config); figure data (``live/points.json`` for 2-D toys, ``live/grid.png``
 for images) is written at every evaluation and at a pause, otherwise at most every ``figure_every``
-seconds and only as often as keeps its cost under ``figure_share`` of the wall time (a fixed-noise
-image grid may take 100 ms: then every 10 s). Every
-file is written to a temporary name and renamed, so a reader never sees half a file.
+seconds. Both only while publishing has cost at most ``cpu_share`` (1%) of the training thread's CPU
+time so far: a slow figure (a 64-image grid) or a busy machine makes the page update less often, never
+the run slower. Every file is written to a temporary name and renamed, so a reader never sees half a file.
 
 Control: the server (or ``divgan watch`` in another terminal) writes ``live/control.json`` =
 ``{"action": "pause" | "resume" | "stop"}``; the publisher stats it at most every 0.1 s. Pause keeps
@@ -65,11 +65,13 @@ class Curve:
 class Publisher:
     """Writes ``RUN_DIR/live/*`` for the page and reads ``live/control.json``; see the module docstring."""
 
-    def __init__(self, run_path: Path, interval: float = 0.5, figure_share: float = 0.01, figure_every: float = 1.0,
-                 clock=time.monotonic, on_start=None):
+    def __init__(self, run_path: Path, interval: float = 0.5, figure_every: float = 1.0, cpu_share: float = 0.01,
+                 clock=time.monotonic, cpu_clock=time.thread_time, on_start=None):
         self.dir = Path(run_path) / "live"
         self.on_start = on_start  # called once, at the first step (e.g. print the page's address)
-        self.interval, self.figure_share, self.figure_every, self.clock = interval, figure_share, figure_every, clock
+        self.interval, self.figure_every, self.cpu_share = interval, figure_every, cpu_share
+        self.clock, self.cpu_clock = clock, cpu_clock
+        self.cpu_spent = 0.0  # CPU seconds of the training thread spent publishing
         self.curves = {k: Curve() for k in ("d_loss", "g_loss", "value")}
         self.rates: deque = deque(maxlen=8)
         self.started = False
@@ -93,8 +95,13 @@ class Publisher:
                 self._poll_control(trainer)
                 if self.clock() >= self._next_state:
                     self.publish(trainer)
-        if now >= self._next_state:
+        if now >= self._next_state and self._within_budget():
             self.publish(trainer, figures=now >= self._next_figure)
+
+    def _within_budget(self) -> bool:
+        """Whether publishing so far has cost at most ``cpu_share`` of the training thread's CPU time
+        (a busy machine stretches wall time: the page then updates less often, never the run slower)."""
+        return self.cpu_spent <= self.cpu_share * (self.cpu_clock() - self.cpu0)
 
     def on_evaluate(self, trainer, row: dict | None = None) -> None:
         self.publish(trainer, figures=True)
@@ -110,6 +117,7 @@ class Publisher:
         self.dir.mkdir(parents=True, exist_ok=True)
         self._write_control("resume")  # an old "stop" or "pause" must not act on a resumed run
         self.started = True
+        self.cpu0 = self.cpu_clock()
         if self.on_start:
             self.on_start()
 
@@ -143,15 +151,15 @@ class Publisher:
     def publish(self, trainer, figures: bool = False, status: str | None = None) -> None:
         """Write state.json (and the figure data when ``figures``); a full disk or a removed folder
         costs the page its updates, never the run (one warning)."""
-        now = self.clock()
+        now, cpu = self.clock(), self.cpu_clock()
         self._next_state = now + self.interval
         try:
             if figures:
                 self._write_figures(trainer)
-                cost = self.clock() - now
-                self._next_figure = now + max(self.figure_every, cost / self.figure_share)
+                self._next_figure = now + self.figure_every
             atomic_write(self.dir / "state.json", json.dumps(self.state(trainer, now, status)).encode())
             self.writes += 1
+            self.cpu_spent += self.cpu_clock() - cpu
         except OSError as e:
             if not getattr(self, "_warned", False):
                 self._warned = True

@@ -1,7 +1,7 @@
 """The live page's cost: training with ``--live`` (server listening, publisher writing, no browser)
 against the same run without it, interleaved (so a shared machine's load hits both alike).
 
-    python bench/live.py [--preset ring] [--steps 1000] [--repeats 5] [--threads 1]
+    python bench/live.py [--preset ring] [--steps 1000] [--repeats 5] [--threads 1] [--segments 20]
 
 Each repeat trains the preset twice from the same seed, once plain and once with the live server
 and publisher (the order alternates between repeats); it prints the wall and CPU time (this process,
@@ -54,6 +54,35 @@ def one(preset: str, out: Path, overrides: list[str], live: bool) -> tuple[float
     return time.perf_counter() - t0, time.process_time() - c0, callbacks[0].seconds if live else 0.0
 
 
+def fine(preset: str, overrides: list[str], segments: int, seg_steps: int, tmp: Path) -> None:
+    """One trainer, its steps timed in short segments that alternate plain / with the publisher
+    (server listening throughout): load drift on a shared machine hits both alike."""
+    from divgan.config import load_config
+    from divgan.train.rundir import RunDir
+    from divgan.train.trainer import Trainer
+
+    cfg = load_config(preset, overrides)
+    trainer = Trainer(cfg, RunDir.create(tmp / "fine", cfg.to_yaml()), log=lambda m: None)
+    server = LiveServer(trainer.run.path, port=0).start()
+    pub = Publisher(trainer.run.path)
+    wall, cpu = {False: 0.0, True: 0.0}, {False: 0.0, True: 0.0}
+    try:
+        for i in range(segments):
+            for live in ((False, True) if i % 2 == 0 else (True, False)):
+                t, c = time.perf_counter(), time.process_time()
+                for _ in range(seg_steps):
+                    trainer.train_step()
+                    if live:
+                        pub.on_step(trainer)
+                wall[live] += time.perf_counter() - t
+                cpu[live] += time.process_time() - c
+    finally:
+        server.close()
+    print(f"interleaved segments ({segments} × {seg_steps} steps each way, one trainer): wall ratio live/plain = "
+          f"{wall[True] / wall[False]:.3f}, CPU time ratio = {cpu[True] / cpu[False]:.3f} "
+          f"(plain {1e3 * cpu[False] / (segments * seg_steps):.2f} ms CPU per step; {pub.writes} publishes)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="ring")
@@ -61,11 +90,16 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--set", dest="extra", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--segments", type=int, default=0, help="also (or, with --repeats 0, only) time interleaved segments of 100 steps")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     overrides = [f"train.steps={args.steps}", f"train.threads={args.threads}", "train.progress=false", *args.extra]
     wall, cpu, share = [], [], []
     with tempfile.TemporaryDirectory(prefix="divgan-bench-live-") as tmp:
+        if args.segments:
+            fine(args.preset, overrides, args.segments, 100, Path(tmp))
+        if not args.repeats:
+            return 0
         for r in range(args.repeats):
             t = {}
             for live in ((False, True) if r % 2 == 0 else (True, False)):

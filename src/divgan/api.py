@@ -68,13 +68,15 @@ def default_callbacks(run: RunDir | None, cfg: Config) -> list[Callback]:
 
 
 def train(config: str | dict | Config | None = None, out: str | Path | None = None, overrides: list[str] | None = None,
-          force: bool = False, save: bool = True, log=None, callbacks: list[Callback] | None = None) -> Run:
+          force: bool = False, save: bool = True, log=None, callbacks: list[Callback] | None = None,
+          extra_callbacks: list[Callback] | None = None) -> Run:
     """Train a GAN from a preset name, YAML path, dict or Config; writes a run directory unless
-    ``save=False``. ``callbacks``: None for the defaults of a saved run, or your own list."""
+    ``save=False``. ``callbacks``: None for the defaults of a saved run, or your own list;
+    ``extra_callbacks`` are added to either (e.g. the live page's ``divgan.live.Publisher``)."""
     cfg = load_config(config, overrides)
     core = Trainer(cfg, log=log)  # build first: a bad config never creates a folder
     run = _create_run(Path(out) if out else default_out(config), cfg, force, core.dist.is_main) if save else None
-    driver = Driver(core, run, default_callbacks(run, cfg) if callbacks is None else callbacks)
+    driver = Driver(core, run, (default_callbacks(run, cfg) if callbacks is None else callbacks) + list(extra_callbacks or []))
     summary = driver.fit()
     return Run(run.path if run else None, cfg, summary, core, driver)
 
@@ -105,14 +107,14 @@ def read_run_config(path: Path, overrides: list[str] | None = None) -> Config:
 
 
 def resume(path: str | Path, overrides: list[str] | None = None, log=None, callbacks: list[Callback] | None = None,
-           fallback: bool = False) -> Run:
+           fallback: bool = False, extra_callbacks: list[Callback] | None = None) -> Run:
     """Continue a run from its newest checkpoint (``train.steps`` may be raised by overrides). A damaged
     newest checkpoint is an error naming the newest usable one; ``fallback=True`` resumes from that one
     (saying so in one line). No file is renamed or deleted."""
     cfg = read_run_config(Path(path), overrides)
     run = RunDir.open(Path(path))
     core = Trainer(cfg, log=log)
-    driver = Driver(core, run, default_callbacks(run, cfg) if callbacks is None else callbacks)
+    driver = Driver(core, run, (default_callbacks(run, cfg) if callbacks is None else callbacks) + list(extra_callbacks or []))
     driver.resume(fallback=fallback)
     if overrides and core.dist.is_main:
         atomic_write_text(run.config, cfg.to_yaml())

@@ -31,15 +31,18 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, write, what: str = "file") -> Path:
-    """Call ``write(fh)`` on a temporary binary file and move it onto ``path`` atomically."""
+def atomic_write(path: Path, write, what: str = "file", durable: bool = True) -> Path:
+    """Call ``write(fh)`` on a temporary binary file and move it onto ``path`` atomically (readers see
+    the old or the new file, never half of one). ``durable=False`` skips the fsync: for files that are
+    rewritten every second and worthless after a crash (the live page's state)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "wb") as fh:
             write(fh)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as e:
         tmp.unlink(missing_ok=True)
@@ -50,8 +53,8 @@ def atomic_write(path: Path, write, what: str = "file") -> Path:
     return path
 
 
-def atomic_write_bytes(path: Path, data: bytes, what: str = "file") -> Path:
-    return atomic_write(path, lambda fh: fh.write(data), what)
+def atomic_write_bytes(path: Path, data: bytes, what: str = "file", durable: bool = True) -> Path:
+    return atomic_write(path, lambda fh: fh.write(data), what, durable)
 
 
 def atomic_write_text(path: Path, text: str, what: str = "file") -> Path:

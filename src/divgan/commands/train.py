@@ -38,22 +38,32 @@ class Train:
         p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its newest checkpoint")
         p.add_argument("--force", action="store_true", help="replace an existing run in --out")
         add_fallback_arg(p)
+        p.add_argument("--live", nargs="?", type=int, const=8765, metavar="PORT",  # live page (issue 22)
+                       help="serve a live page of the run on 127.0.0.1:PORT (default 8765, 0 = any free port)")
+        p.add_argument("--host", help="with --live: listen on this address instead of 127.0.0.1 (shares the page; warns)")
 
     @staticmethod
     def run(args) -> int:
         import divgan
+        from ..api import default_out
+        from ..live.session import LiveSession
         from ..train import distributed
 
         if args.resume:
             if args.config:
                 print("divgan: error: --resume takes its config from the run; pass changes with --set", file=sys.stderr)
                 return 2
+        out = args.resume or args.out or default_out(args.config)  # live page (issue 22): the path first
+        live = LiveSession.maybe(out, args.live, args.host)
+        run = None
         try:  # under torchrun every process runs this; the trainer joins the process group
             if args.resume:
-                run = divgan.resume(args.resume, args.overrides, fallback=args.fallback)
+                run = divgan.resume(args.resume, args.overrides, fallback=args.fallback, extra_callbacks=live and live.callbacks)
             else:
-                run = divgan.train(args.config, out=args.out, overrides=args.overrides, force=args.force)
+                run = divgan.train(args.config, out=out, overrides=args.overrides, force=args.force, extra_callbacks=live and live.callbacks)
         finally:
+            if live:
+                live.close(run and run.summary)
             distributed.shutdown()
         if run.trainer.dist.is_main:
             print_summary(run)

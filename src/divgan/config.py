@@ -59,6 +59,11 @@ class ObjectiveConfig(Params):
     name: str = "nonsaturating"
     divergence: str = "gan"
     generator_loss: Literal["alternative", "saturating"] = "alternative"
+    a: float = Field(0.0, description="least_squares: D's target for fakes")
+    b: float = Field(1.0, description="least_squares: D's target for reals")
+    c: float = Field(1.0, description="least_squares: G's target for its fakes")
+    averaged: bool = Field(False, description="relativistic: RaGAN (against the other side's batch mean) "
+                                              "instead of paired RpGAN")
 
     @field_validator("name")
     @classmethod

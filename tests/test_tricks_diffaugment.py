@@ -47,3 +47,9 @@ def test_every_d_input_is_augmented_in_both_steps():
 def test_vector_data_refuses_colour_and_cutout():
     with pytest.raises(DivganError, match="for vector data only 'translation' applies"):
         tiny_trainer("tricks.diffaugment.policy=[color,translation]")
+
+
+def test_diffaugment_composes_with_objectives_and_a_lecture_trick():
+    for objective in ("wasserstein", "least_squares"):
+        run_steps(tiny_trainer("tricks.diffaugment.policy=translation", f"objective.name={objective}",
+                               "tricks.historical_averaging.d=0.001", "tricks.gradient_penalty.kind=r1"), 2)

@@ -37,3 +37,9 @@ def test_ema_resumes_bit_exactly():
     b.load_state_dict(a.state_dict())
     assert all(torch.equal(x, y) for x, y in zip(a.tricks.active["ema"].G.state_dict().values(),
                                                  b.tricks.active["ema"].G.state_dict().values()))
+
+
+def test_ema_composes_with_objectives_and_a_lecture_trick():
+    for objective in ("least_squares", "hinge"):
+        t = run_steps(tiny_trainer("tricks.ema.decay=0.9", f"objective.name={objective}", "tricks.feature_matching.mode=add"), 2)
+        assert t.sample(4).shape == (4, 2)

@@ -53,3 +53,12 @@ def test_diffaugment_composes_with_objectives_and_a_lecture_trick():
     for objective in ("wasserstein", "least_squares"):
         run_steps(tiny_trainer("tricks.diffaugment.policy=translation", f"objective.name={objective}",
                                "tricks.historical_averaging.d=0.001", "tricks.gradient_penalty.kind=r1"), 2)
+
+
+def test_image_policy_runs_in_training():
+    from test_tricks_packing import image_trainer
+
+    t = image_trainer("tricks.diffaugment.policy=[color,translation,cutout]")
+    x = t.real_batch()
+    assert t.tricks.d_input(x, 0).shape == x.shape
+    run_steps(t, 1)

@@ -63,6 +63,13 @@ def cutout(x, gen, ratio: float):
     return x * (~inside).unsqueeze(1).to(x.dtype)
 
 
+AUGMENTATIONS = {  # name -> (images, generator, params) -> augmented images
+    "color": lambda x, gen, p: color(x, gen),
+    "translation": lambda x, gen, p: translation(x, gen, p.translation),
+    "cutout": lambda x, gen, p: cutout(x, gen, p.cutout),
+}
+
+
 @TRICKS.register("diffaugment")
 class DiffAugment(Trick):
     class Params(Params):
@@ -91,10 +98,5 @@ class DiffAugment(Trick):
         if x.dim() != 4:
             return x + _u(x.shape, self.gen, x.device, -self.p.vector_shift, self.p.vector_shift).to(x.dtype)
         for name in self.p.policy:
-            if name == "color":
-                x = color(x, self.gen)
-            elif name == "translation":
-                x = translation(x, self.gen, self.p.translation)
-            else:
-                x = cutout(x, self.gen, self.p.cutout)
+            x = AUGMENTATIONS[name](x, self.gen, self.p)
         return x

@@ -43,3 +43,16 @@ def test_ema_composes_with_objectives_and_a_lecture_trick():
     for objective in ("least_squares", "hinge"):
         t = run_steps(tiny_trainer("tricks.ema.decay=0.9", f"objective.name={objective}", "tricks.feature_matching.mode=add"), 2)
         assert t.sample(4).shape == (4, 2)
+
+
+def test_a_saved_run_samples_with_the_average(tmp_path):
+    import divgan
+
+    run = divgan.train("ring", out=tmp_path / "run", log=lambda m: None, overrides=[
+        "tricks.ema.decay=0.9", "train.steps=4", "eval.every=4", "eval.n_samples=50", "train.progress=false",
+        "generator.hidden=[8]", "discriminator.hidden=[8]", "train.batch_size=16"])
+    G = divgan.load(tmp_path / "run")
+    z = torch.randn(3, 2)
+    with torch.no_grad():
+        assert torch.equal(G(z), run.trainer.tricks.active["ema"].G(z))
+        assert not torch.equal(G(z), run.trainer.G(z))

@@ -25,7 +25,8 @@ class Run:
 
     @property
     def generator(self):
-        return self.trainer.G
+        """The generator to sample with: G, or its EMA average when ``tricks.ema`` is on (and samples)."""
+        return self.trainer.tricks.sampler(self.trainer)
 
 
 def default_out(cfg_source) -> Path:
@@ -104,5 +105,7 @@ def load_trainer(path: str | Path, which: str = "latest") -> Trainer:
 
 
 def load(path: str | Path, which: str = "latest"):
-    """The trained generator of a run, in eval mode (``G(z)`` with ``z ~ N(0, I)``, ``G.latent_dim``)."""
-    return load_trainer(path, which).G
+    """The trained generator of a run, in eval mode (``G(z)`` with ``z ~ N(0, I)``, ``G.latent_dim``); with
+    ``tricks.ema`` (sampling on) its EMA average."""
+    trainer = load_trainer(path, which)
+    return trainer.tricks.sampler(trainer).eval()

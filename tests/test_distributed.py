@@ -111,3 +111,19 @@ def test_ctrl_c_under_torchrun_then_resume_through_the_cli(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stdout.count("run directory:") == 1  # the summary comes from rank 0 only
     assert latest_state(out)["step"] == state["step"] + 3
+
+
+def test_two_ranks_with_the_modern_zoo(tmp_path):
+    """RpGAN with R1 + R2 and WGAN-GP penalties (double backward through DDP), spectral norm, packing and
+    EMA: ranks stay identical and the run resumes exactly on 2 ranks."""
+    script = tmp_path / "ddp_run.py"
+    script.write_text(SCRIPT)
+    zoo = DDP + ["objective.name=relativistic", "tricks.gradient_penalty.kind=[wgan_gp,r1,r2]", "tricks.gradient_penalty.weight=0.1",
+                 "tricks.spectral_norm.enabled=true", "tricks.packing.m=2", "tricks.ema.decay=0.9"]
+    done = torchrun(str(script), str(tmp_path), json.dumps(zoo))
+    assert done.returncode == 0, done.stderr[-3000:]
+    for name in ("resumed", "reuse"):
+        r0, r1 = (torch.load(tmp_path / f"{name}_rank{r}.pt", weights_only=True) for r in (0, 1))
+        assert_same_tensors(r0, r1, name)
+    assert_same_run(tmp_path / "full", tmp_path / "half")
+    assert "ema" in latest_state(tmp_path / "full")["tricks"]

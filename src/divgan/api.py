@@ -36,7 +36,8 @@ class Run:
 
     @property
     def generator(self):
-        return self.trainer.G
+        """The generator to sample with: G, or its EMA average when ``tricks.ema`` is on (and samples)."""
+        return self.trainer.tricks.sampler(self.trainer)
 
     @property
     def core(self) -> Trainer:
@@ -146,8 +147,10 @@ def load_trainer(path: str | Path, which: str = "latest", fallback: bool = False
 
 
 def load(path: str | Path, which: str = "latest", fallback: bool = False):
-    """The trained generator of a run, in eval mode (``G(z)`` with ``z ~ N(0, I)``, ``G.latent_dim``)."""
-    return load_trainer(path, which, fallback).G
+    """The trained generator of a run, in eval mode (``G(z)`` with ``z ~ N(0, I)``, ``G.latent_dim``); with
+    ``tricks.ema`` (sampling on) its EMA average."""
+    trainer = load_trainer(path, which, fallback)
+    return trainer.tricks.sampler(trainer).eval()
 
 
 def _stderr(msg: str) -> None:

@@ -61,6 +61,11 @@ class ObjectiveConfig(Params):
     divergence: str = Field("gan", description="the f-divergence of objective fgan")
     generator_loss: Literal["alternative", "saturating"] = Field(
         "alternative", description="objective fgan: G minimises -f*(T) (alternative) or the saddle value (saturating)")
+    a: float = Field(0.0, description="least_squares: D's target for fakes")
+    b: float = Field(1.0, description="least_squares: D's target for reals")
+    c: float = Field(1.0, description="least_squares: G's target for its fakes")
+    averaged: bool = Field(False, description="relativistic: RaGAN (against the other side's batch mean) "
+                                              "instead of paired RpGAN")
 
     @field_validator("name")
     @classmethod

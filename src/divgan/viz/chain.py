@@ -22,7 +22,7 @@ def chain_images(G, z: torch.Tensor) -> torch.Tensor:
 
 def save_chain(trainer, path: Path, n: int = 8) -> Path:
     """The chain figure of a run's generator (``G.chain``) on the run's fixed noise."""
-    G = trainer.G
+    G = trainer.tricks.sampler(trainer)  # the EMA average when tricks.ema samples
     was = G.training
     G.eval()
     try:

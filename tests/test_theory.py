@@ -150,7 +150,21 @@ def test_theory_command_on_a_trained_toy_run(tmp_path, capsys):
     assert rep["game_value"] <= rep["C_at_D_star"] + 3 * rep["gap_se"]  # V(D, G) ≤ C(G), up to estimation error
     assert {c["name"] for c in rep["checks"]} == {"jsd", "value_below_optimum", "d_optimal", "d_mae"}
     assert rep["jsd"] == pytest.approx(rep["jsd_reference"], abs=0.05)
+    assert rep["jsd_kde_mc"] == pytest.approx(rep["jsd_reference"], abs=0.02)  # JSD(p‖q̂) two ways
+    assert next(c for c in rep["checks"] if c["name"] == "jsd")["ok"]
     assert (run.path / "theory.png").exists()
     page = (run.path / "report.html").read_text()  # the report page shows theory.png and the checks
     assert "Theory check" in page and page.count("data:image/png") >= 2 and "gap C(G) − V(D, G)" in page
     assert main(["theory", str(tmp_path / "missing")]) == 2
+
+
+def test_the_run_report_jsd_check_fails_when_the_quadrature_is_wrong(tiny_run, monkeypatch):
+    from divgan import theory
+    from divgan.api import load_trainer
+
+    trainer = load_trainer(tiny_run)
+    good = theory.run_report(trainer, n=800)
+    assert next(c for c in good["checks"] if c["name"] == "jsd")["ok"]
+    monkeypatch.setattr(theory, "jsd_quadrature", lambda data, kde: (good["jsd_reference"] + 0.2, 0.01))
+    bad = theory.run_report(trainer, n=800)
+    assert not next(c for c in bad["checks"] if c["name"] == "jsd")["ok"]

@@ -46,9 +46,10 @@ class Theory:
                       f"  mean |D − D*| over samples of (p+q)/2:               {rep['d_mae']:.4f}"]
         if "t_mae" in rep and not math.isnan(rep["t_mae"]):
             lines.append(f"  mean |T − f'(p/q)| where 0.05 < D* < 0.95:           {rep['t_mae']:.4f}")
-        lines.append(f"  JSD(p‖q): Monte Carlo {rep['jsd']:.4f}, quadrature on a grid (spacing {rep['grid_spacing']:.2g}) "
-                     f"{rep['jsd_reference']:.4f}" + (f", lower bound from D: (V + log 4)/2 = {rep['jsd_from_D']:.4f}"
-                                                      if "jsd_from_D" in rep else ""))
+        lines.append(f"  JSD(p‖q) by Monte Carlo over G's samples (q by KDE):   {rep['jsd']:.4f}"
+                     + (f"   lower bound from D: (V + log 4)/2 = {rep['jsd_from_D']:.4f}" if "jsd_from_D" in rep else ""))
+        lines.append(f"  JSD(p‖q̂) of the KDE q̂: Monte Carlo {rep['jsd_kde_mc']:.4f}, quadrature on a grid "
+                     f"(spacing {rep['grid_spacing']:.2g}) {rep['jsd_reference']:.4f}")
         lines.append(f"  KL(p‖q) = {rep['kl_pq']:.4f}   KL(q‖p) = {rep['kl_qp']:.4f}")
         if "bound" in rep:
             lines.append(f"  f-GAN bound at the trained critic: {rep['bound']:.4f}  ≤  D_f(p‖q) = E_q f(p/q) "

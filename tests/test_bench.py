@@ -103,3 +103,24 @@ def test_threads_bench_reports_default_against_fixed_counts():
     assert re.search(r"digits-dcgan +idle +default: +[\d.]+ steps/s \(ended at \d threads\) +threads=1: +[\d.]+ +threads=2: +[\d.]+ "
                      r"+best/default: [\d.]+×", out.stdout)
     assert re.search(r"worst best/default: [\d.]+× \(target ≤ 1.3\)", out.stdout)
+
+
+def test_fgan_ring_bench_prints_mean_se_and_per_seed_modes(tmp_path):
+    """bench/fgan_ring.py: two divergences × two seeds at 3 steps; one line each with the mean ± s.e. of
+    the per-seed modes it lists, and the JSON rows agree with the printed line."""
+    import json
+
+    js = tmp_path / "rows.json"
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "fgan_ring.py"), "--divergences", "kl,tv", "--seeds", "2",
+                          "--steps", "3", "--json", str(js)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(js.read_text())
+    assert [(r["divergence"], r["seed"]) for r in rows] == [("kl", 0), ("kl", 1), ("tv", 0), ("tv", 1)]
+    for div in ("kl", "tv"):
+        modes = [r["modes"] for r in rows if r["divergence"] == div]
+        m = sum(modes) / 2
+        se = abs(modes[0] - modes[1]) / 2  # s.e. of two numbers: |a − b| / 2
+        assert re.search(rf"^{div} +modes +{m:.1f} ± {se:.1f} .*per seed {modes[0]} {modes[1]} ", out.stdout, re.M), out.stdout
+    bad = subprocess.run([sys.executable, str(REPO / "bench" / "fgan_ring.py"), "--divergences", "nope", "--seeds", "1", "--steps", "2"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "unknown divergence 'nope'" in bad.stderr

@@ -127,3 +127,22 @@ def test_named_divergences_match_their_textbook_integrals():
     assert D["jeffrey"] == pytest.approx(kl + rkl, rel=1e-9)
     assert D["js"] == pytest.approx(2 * jsd, rel=1e-9)
     assert D["gan"] == pytest.approx(2 * jsd - math.log(4), rel=1e-9)
+
+
+@pytest.mark.parametrize("name, bound_at_saturation", [("neyman", -1.0), ("tv", 0.0)])
+def test_bounded_conjugates_leave_a_saturated_critic_without_gradient(name, bound_at_saturation):
+    """docs/tricks.md, "Every f-divergence on the ring": for Neyman and TV, f* stays finite up to the edge of its
+    domain (f*(1) = 2 − 2√0 = 2; f*(½) = ½), so once the critic's output V is large on real and fake samples
+    alike, the bound E_P[g_f(V)] − E_Q[f*(g_f(V))] is flat in V on both sides and sits at sup g_f − sup f*
+    (Neyman 1 − 2 = −1, TV ½ − ½ = 0: the values measured on the ring). Hellinger (same g_f as Neyman) has
+    f*(t) = t/(1 − t) → ∞ there, so its fake term always pushes V back down."""
+    div = DIVERGENCES[name]
+    v = torch.tensor([20.0], dtype=torch.float64, requires_grad=True)
+    real_term, fake_term = div.activation(v).sum(), div.conj_activation(v).sum()
+    (g_real,) = torch.autograd.grad(real_term, v)
+    (g_fake,) = torch.autograd.grad(fake_term, v)
+    assert abs(float(real_term - fake_term) - bound_at_saturation) < 1e-3
+    assert abs(float(g_real)) < 1e-4 and abs(float(g_fake)) < 1e-4  # neyman: e^−20 and e^−10; tv: ½ sech²(20)
+    hell = DIVERGENCES["hellinger"]
+    (g_hell,) = torch.autograd.grad(hell.conj_activation(v).sum(), v)
+    assert float(g_hell) == pytest.approx(math.exp(20.0), rel=1e-9)  # d/dv (e^v − 1)

@@ -31,7 +31,8 @@ def test_sections_missing_failed_and_made(sections, tmp_path):
     @lecture.section("made", "A figure")
     def made(ctx):
         assert ctx.quick
-        return [lecture.Figure(big_png(ctx.fig("noise")), "noise", "divgan nothing")]
+        return [lecture.Figure(big_png(ctx.fig("noise")), "noise", "divgan nothing"),
+                lecture.Figure(big_png(ctx.fig("trained"), 64), "a run", "divgan train ring --out runs/r; divgan theory runs/r")]
 
     @lecture.section("absent", "Needs a module", requires=("divgan.not_a_module:f", "divgan.lecture:no_such_function"))
     def absent(ctx):
@@ -43,11 +44,13 @@ def test_sections_missing_failed_and_made(sections, tmp_path):
 
     results = lecture.build(tmp_path / "out", quick=True, gallery=tmp_path / "gallery", log=lambda m: None)
     by = {r.section.name: r for r in results}
-    assert [f.path.name for f in by["made"].figures] == ["noise.png"]
+    assert [f.path.name for f in by["made"].figures] == ["noise.png", "trained.png"]
     assert by["absent"].missing == ["divgan.not_a_module:f", "divgan.lecture:no_such_function"]
     assert by["broken"].error == "ValueError: bad section"
     page = (tmp_path / "out" / "index.html").read_text()
     assert 'src="figures/noise.png"' in page and "divgan nothing" in page
+    assert "Watch it train live:</span> <code>divgan train ring --out runs/r --live</code>" in page  # issue 22
+    assert page.count("Watch it train live") == 1  # not for a figure that no training run made
     assert "needs divgan.not_a_module:f" in page and "failed (ValueError: bad section)" in page
     # the gallery copy of a 2.4 MB noise image is shrunk under 300 KB and stays a PNG
     g = tmp_path / "gallery" / "noise.png"

@@ -215,6 +215,18 @@ def display_width(path: Path, target: int = 400, max_height: int = 900) -> str:
     return f' width="{w * k}" class=px' if k > 1 else ""
 
 
+def live_command(command: str) -> str | None:
+    """The command that shows a figure's training live in the browser (``divgan train ... --live``), for
+    figures made by one ``divgan train`` run (the first command of a chain), else None."""
+    first = command.split(";")[0].strip()
+    return f"{first} --live" if first.startswith("divgan train ") else None
+
+
+def live_hint(command: str) -> str:
+    live = live_command(command)
+    return f"<br><span class=muted>Watch it train live:</span> <code>{html.escape(live)}</code>" if live else ""
+
+
 def write_page(out: Path, results: list[Result], quick: bool) -> Path:
     """``out/index.html``: one section per lecture topic, images beside the page (figures/)."""
     parts = ["<h1>GANs as learned divergences: the lecture, made by divgan</h1>",
@@ -231,7 +243,7 @@ def write_page(out: Path, results: list[Result], quick: bool) -> Path:
             rel = Path(f.path).resolve().relative_to(out.resolve()).as_posix()
             parts.append(f'<figure><img src="{html.escape(rel)}"{display_width(f.path)} alt="{html.escape(r.section.title)}">'
                          f"<figcaption>{html.escape(f.caption)}<br><span class=muted>Command:</span> "
-                         f"<code>{html.escape(f.command)}</code></figcaption></figure>"
+                         f"<code>{html.escape(f.command)}</code>{live_hint(f.command)}</figcaption></figure>"
                          + (f"<pre>{html.escape(f.details)}</pre>" if f.details else ""))
         parts.append(f"<p class=muted>section built in {r.seconds:.0f} s</p>")
     left = [r for r in results if not r.figures]

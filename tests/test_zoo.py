@@ -23,10 +23,22 @@ def test_table_rows():
     assert lines[3].startswith("unrolled") and "21.0 ± 1.0" in lines[3]
 
 
-def test_every_technique_is_a_registered_trick_and_the_unrolled_preset_matches():
-    for tech, overrides in TECHNIQUES.items():
-        load_config("grid-vanilla", overrides)  # valid config
-        assert tech == "vanilla" or all(o.startswith(f"tricks.{tech}.") for o in overrides)
+def test_every_technique_is_a_valid_config_and_the_unrolled_preset_matches():
+    from divgan.tricks import TRICKS
+    from divgan.zoo import BASES, LECTURE_TECHNIQUES, MODERN_TECHNIQUES, overrides
+
+    assert set(LECTURE_TECHNIQUES) | set(MODERN_TECHNIQUES) == set(TECHNIQUES)
+    for tech in TECHNIQUES:
+        for data in ("ring", "grid"):
+            sets = overrides(tech, data)
+            load_config(BASES[data], sets)  # valid config on both bases
+            assert not any("{" in o for o in sets)
+        if tech in LECTURE_TECHNIQUES:  # the lecture's six are tricks of the same name
+            assert tech == "vanilla" or all(o.startswith(f"tricks.{tech}.") for o in sets)
+        else:  # the modern ones change the objective or switch on registered tricks
+            assert any(o.startswith("objective.") or o.split(".")[1] in TRICKS for o in sets)
+    assert load_config("ring", overrides("r1", "ring")).tricks.gradient_penalty.weight == 0.001
+    assert load_config("grid-vanilla", overrides("r1", "grid")).tricks.gradient_penalty.weight == 0.1
     assert load_config("grid-vanilla", TECHNIQUES["unrolled"]) == load_config("grid-unrolled").model_copy(
         update={"description": load_config("grid-vanilla").description})
 

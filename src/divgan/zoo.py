@@ -16,7 +16,26 @@ TECHNIQUES: dict[str, list[str]] = {
     "minibatch_discrimination": ["tricks.minibatch_discrimination.kernels=8", "tricks.minibatch_discrimination.kernel_dim=3"],
     "label_smoothing": ["tricks.label_smoothing.real=0.9"],
     "unrolled": ["tricks.unrolled.steps=5"],
+    # after the lecture (docs/tricks.md, "The zoo since 2016"); {gamma}: the penalty weight for the data's scale
+    "least_squares": ["objective.name=least_squares"],
+    "hinge_spectral_norm": ["objective.name=hinge", "tricks.spectral_norm.enabled=true"],
+    "wgan_gp": ["objective.name=wasserstein", "tricks.gradient_penalty.kind=wgan_gp", "tricks.gradient_penalty.weight=10",
+                "train.d_steps=5", "optim.lr_g=1e-4", "optim.lr_d=1e-4", "optim.betas=[0.5,0.9]"],
+    "r1": ["tricks.gradient_penalty.kind=r1", "tricks.gradient_penalty.weight={gamma}"],
+    "rpgan_r1_r2": ["objective.name=relativistic", "tricks.gradient_penalty.kind=[r1,r2]", "tricks.gradient_penalty.weight={gamma}"],
+    "packing": ["tricks.packing.m=2"],
+    "ema": ["tricks.ema.decay=0.99"],
 }
+LECTURE_TECHNIQUES = ("vanilla", "instance_noise", "feature_matching", "historical_averaging", "minibatch_discrimination",
+                      "label_smoothing", "unrolled")
+MODERN_TECHNIQUES = tuple(t for t in TECHNIQUES if t not in LECTURE_TECHNIQUES)
+# R1/R2 weight γ per data: the penalty scales with the data's spread (ring std 0.01, grid std 0.05; docs/tricks.md)
+GAMMA = {"ring": 0.001, "grid": 0.1}
+
+
+def overrides(technique: str, data: str) -> list[str]:
+    """The config overrides of a zoo technique on ``data`` (ring or grid)."""
+    return [o.format(gamma=GAMMA[data]) for o in TECHNIQUES[technique]]
 
 COLUMNS = (("modes", "modes"), ("high_quality", "% high-quality"), ("kl_uniform", "KL(modes‖uniform)"), ("seconds", "s/run"))
 
@@ -33,11 +52,11 @@ def run_one(data: str, technique: str, seed: int, steps: int, extra: tuple[str, 
 
     if threads:
         torch.set_num_threads(threads)
-    overrides = [*TECHNIQUES[technique], *extra, f"seed={seed}", f"train.steps={steps}", "train.progress=false"]
+    sets = [*overrides(technique, data), *extra, f"seed={seed}", f"train.steps={steps}", "train.progress=false"]
     if technique == "instance_noise":
-        overrides.append(f"tricks.instance_noise.anneal_steps={steps}")
+        sets.append(f"tricks.instance_noise.anneal_steps={steps}")
     start = time.time()
-    trainer = Trainer(load_config(BASES[data], overrides), log=lambda m: None)
+    trainer = Trainer(load_config(BASES[data], sets), log=lambda m: None)
     diverged = False
     try:
         while trainer.step < steps:

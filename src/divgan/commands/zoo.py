@@ -11,7 +11,7 @@ import json
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
-from ..zoo import BASES, COLUMNS, TECHNIQUES, mean_se, run_one, table  # noqa: F401  (their old home)
+from ..zoo import BASES, COLUMNS, TECHNIQUES, mean_se, overrides, run_one, table  # noqa: F401  (their old home)
 from . import command
 
 
@@ -55,7 +55,7 @@ class Zoo:
         from ..config import load_config
 
         for t in techniques:  # a bad --set fails here, in one line, before any training
-            load_config(BASES[args.data], [*TECHNIQUES[t], *args.overrides])
+            load_config(BASES[args.data], [*overrides(t, args.data), *args.overrides])
         jobs = [(args.data, t, s, args.steps, tuple(args.overrides)) for t in techniques for s in range(args.seeds)]
         print(f"divgan zoo: {args.data}, {args.seeds} seeds × {len(techniques)} techniques, {args.steps} steps each", file=sys.stderr)
         if args.jobs > 1:

@@ -82,17 +82,17 @@ def theory(ctx) -> list[Figure]:
 @section("zoo", "Mode collapse and its remedies, side by side",
          requires=("divgan.zoo:TECHNIQUES", "divgan.zoo:table", "divgan.viz.zoo:unrolling_figure"))
 def zoo(ctx) -> list[Figure]:
-    from ..zoo import BASES, TECHNIQUES, table
+    from ..zoo import BASES, LECTURE_TECHNIQUES, overrides, table
     from ..viz.toy import plot_density_panels, snapshot
     from ..viz.zoo import unrolling_figure
 
     steps = ctx.budget(800, 3000)
     snaps, titles, results = [], [], []
-    for tech, extra in TECHNIQUES.items():
-        overrides = [*extra, f"train.steps={steps}", f"eval.every={steps}", "eval.snapshots=1"]
+    for tech in LECTURE_TECHNIQUES:
+        sets = [*overrides(tech, "grid"), f"train.steps={steps}", f"eval.every={steps}", "eval.snapshots=1"]
         if tech == "instance_noise":  # anneal to zero over the run, as `divgan zoo` does
-            overrides.append(f"tricks.instance_noise.anneal_steps={steps}")
-        run, cmd = ctx.train(f"zoo_{tech}", BASES["grid"], overrides)
+            sets.append(f"tricks.instance_noise.anneal_steps={steps}")
+        run, cmd = ctx.train(f"zoo_{tech}", BASES["grid"], sets)
         final = run.summary["final"]
         snaps.append(snapshot(run.trainer))
         titles.append(f"{tech.replace('_', ' ')}: {final['modes']}/{final['modes_total']}")
@@ -100,11 +100,11 @@ def zoo(ctx) -> list[Figure]:
                         **{k: final[k] for k in ("modes", "modes_total", "high_quality", "kl_uniform")}})
     side = plot_density_panels(run.trainer.data, snaps, ctx.fig("zoo_grid"), titles=titles,
                                title="the 25-Gaussian grid after the same budget: vanilla and each remedy (samples in green)")
-    zoo_cmd = f"divgan zoo --data grid --seeds 1 --steps {steps}"
+    zoo_cmd = f"divgan zoo --data grid --seeds 1 --steps {steps} --techniques {','.join(LECTURE_TECHNIQUES)}"
     figs = [Figure(side, f"Mode collapse and its remedies on the 5×5 grid of Gaussians, one seed, {steps} generator steps each: "
                    "plain GAN, instance noise, feature matching, historical averaging, minibatch discrimination, one-sided "
                    "label smoothing and the unrolled GAN (5 look-ahead steps). Panel titles: modes covered (of 25). One seed "
-                   f"is an anecdote; `divgan zoo --seeds 5` gives mean ± s.e. over seeds.", zoo_cmd, table(results, list(TECHNIQUES)))]
+                   f"is an anecdote; `divgan zoo --seeds 5` gives mean ± s.e. over seeds.", zoo_cmd, table(results, list(LECTURE_TECHNIQUES)))]
     preset, fsteps, unroll = ("ring", 800, 5) if ctx.quick else ("ring-unrolled-metz", 25000, 10)
     metz = unrolling_figure(preset, ctx.fig("zoo_unrolled"), fsteps, (0, unroll), panels=5)
     figs.append(Figure(metz, f"Metz et al. 2016, Fig. 1 on the {preset} preset: generator samples for a fixed z over "
@@ -113,6 +113,41 @@ def zoo(ctx) -> list[Figure]:
                        "GAN hops from mode to mode while the unrolled generator spreads over all of them"
                        + ("; this quick budget shows only the start of training, where that need not be visible yet." if ctx.quick else "."),
                        f"divgan zoo --figure zoo_unrolled.png --preset {preset} --steps {fsteps} --unroll {unroll} --panels 5"))
+    return figs
+
+
+@section("after_lecture", "After the lecture: IPM critics, gradient penalties, spectral norm, packing, EMA",
+         requires=("divgan.zoo:MODERN_TECHNIQUES", "divgan.ipm:plot_dirac_gan"))
+def after_lecture(ctx) -> list[Figure]:
+    from ..ipm import plot_dirac_gan
+    from ..viz.toy import plot_density_panels, snapshot
+    from ..zoo import BASES, MODERN_TECHNIQUES, overrides, table
+
+    dirac = plot_dirac_gan(ctx.fig("dirac_gan"))
+    figs = [Figure(dirac, "The Dirac-GAN of Mescheder et al. 2018: data δ₀, generator δ_θ, linear critic C(x) = ψx, "
+                   "non-saturating loss. Without regularisation simultaneous gradient steps spiral away from the "
+                   "equilibrium (0, 0) and alternating steps circle it; the R1 penalty γ/2·E_p‖∇C‖² (here γ = 1) "
+                   "makes it converge. This is why R1/R2 (and the gradient penalties) stabilise GAN training.",
+                   "python -c 'from divgan.ipm import plot_dirac_gan; plot_dirac_gan(\"dirac_gan.png\")'")]
+    steps = ctx.budget(800, 3000)
+    snaps, titles, results = [], [], []
+    for tech in ("vanilla", *MODERN_TECHNIQUES):
+        run, cmd = ctx.train(f"modern_{tech}", BASES["ring"], [*overrides(tech, "ring"), f"train.steps={steps}",
+                                                                 f"eval.every={steps}", "eval.snapshots=1"])
+        final = run.summary["final"]
+        snaps.append(snapshot(run.trainer))
+        titles.append(f"{tech.replace('_', ' ')}: {final['modes']}/{final['modes_total']}, {final['high_quality']:.0f}% HQ")
+        results.append({"technique": tech, "seed": 0, "seconds": run.summary["seconds"],
+                        **{k: final[k] for k in ("modes", "modes_total", "high_quality", "kl_uniform")}})
+    side = plot_density_panels(run.trainer.data, snaps, ctx.fig("zoo_modern_ring"), titles=titles,
+                               title="the ring after the same budget: the plain GAN and each post-2016 technique (samples in green)")
+    figs.append(Figure(side, f"The techniques that made GANs dependable after 2016, on the 8-Gaussian ring, one seed, {steps} "
+                       "generator steps each: least squares (Mao et al. 2017), hinge + spectral norm (Miyato et al. 2018), "
+                       "WGAN-GP (Gulrajani et al. 2017), R1 (Mescheder et al. 2018), RpGAN + R1 + R2 (Huang et al. 2024), "
+                       "PacGAN packing (Lin et al. 2018) and a generator EMA (Yazıcı et al. 2019). Panel titles: modes "
+                       "covered and % high-quality samples. Over seeds: `divgan zoo --data ring --seeds 10` and "
+                       "docs/results.md.", f"divgan zoo --data ring --seeds 1 --steps {steps} --techniques vanilla,"
+                       + ",".join(MODERN_TECHNIQUES), table(results, ["vanilla", *MODERN_TECHNIQUES])))
     return figs
 
 

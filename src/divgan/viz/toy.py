@@ -39,24 +39,31 @@ def square_panel(ax, lo: float, hi: float, title: str, fontsize: int = 10) -> No
     ax.set_title(title, fontsize=fontsize)
 
 
+PANELS_PER_ROW = 4  # wider strips are unreadable on a laptop screen (issue 21)
+
+
 def plot_density_panels(data, snapshots: list[dict], path: Path, title: str = "", titles: list[str] | None = None) -> Path:
     """One panel per snapshot: D(x) heat map, real-density contours, generator samples
     (panel titles: ``titles``, default "step N")."""
     n = len(snapshots)
-    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.4), squeeze=False)
+    cols = min(max(n, 1), PANELS_PER_ROW)
+    rows = -(-max(n, 1) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.4 * rows), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
     grid = snapshots[0]["d"].shape[0] if n else 120
     _, gx, gy, pts = toy_grid(data, grid)
     logp = data.log_prob(pts).reshape(grid, grid).numpy()
     lo, hi = float(gx.min()), float(gx.max())
     titles = titles or [f"step {snap['step']}" for snap in snapshots]
-    for ax, snap, panel_title in zip(axes[0], snapshots, titles):
+    for ax, snap, panel_title in zip(axes.flat, snapshots, titles):
         im = ax.imshow(snap["d"].numpy(), origin="lower", extent=(lo, hi, lo, hi), cmap="RdBu_r", vmin=0, vmax=1, alpha=0.75)
         ax.contour(gx.numpy(), gy.numpy(), np.exp(logp - logp.max()), levels=[0.01, 0.1, 0.5], colors="k", linewidths=0.6)
         s = snap["samples"].numpy()
         ax.scatter(s[:, 0], s[:, 1], s=2, c="#2ca02c", alpha=0.6, linewidths=0)
         square_panel(ax, lo, hi, panel_title)
     if n:
-        fig.colorbar(im, ax=axes[0].tolist(), fraction=0.02, pad=0.01, label="D(x)")
+        fig.colorbar(im, ax=axes.ravel().tolist(), fraction=0.02, pad=0.01, label="D(x)")
     fig.suptitle(title or "samples (green) over the real density (contours) and D(x) (colour)", fontsize=10)
     path = Path(path)
     fig.savefig(path, dpi=90, bbox_inches="tight")

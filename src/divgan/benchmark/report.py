@@ -170,24 +170,23 @@ def markdown(proto, head, body, meta: dict) -> str:
 
 
 def page(proto, head, body, meta: dict, png: Path) -> str:
-    from ..viz.report import STYLE
+    from ..viz.html import page as html_page
+    from ..viz.html import table as html_table
 
     esc = html.escape
-    rows = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in body)
-    th = "".join(f"<th>{esc(h)}</th>" for h in head)
     notes = "".join(f"<li>{esc(k)}: {esc(str(v))}</li>" for k, v in meta["extra"].items())
     notes += "".join(f"<li>{esc(n)}</li>" for n in proto.notes)
     env = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in meta["environment"].items())
     img = base64.b64encode(png.read_bytes()).decode()
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>divgan benchmark {esc(proto.registry_name)}</title>'
-            f'<link rel="icon" href="data:,"><style>{STYLE}</style></head><body>'
+    return html_page(
+            f"divgan benchmark {proto.registry_name}",
             f"<h1>divgan benchmark {esc(proto.registry_name)}</h1><p>{esc(proto.title)}</p>"
             f"<p>{meta['n_samples']:,} generator samples per run; mean ± standard error over seeds; published rows "
-            f"with their source.</p><table><tr>{th}</tr>{rows}</table><ul>{notes}</ul>"
+            f"with their source.</p>{html_table(head, body)}<ul>{notes}</ul>"
             f'<p><img src="data:image/png;base64,{img}" alt="results figure"></p>'
             f"<h2>Commands</h2><pre>{esc(meta['command'])}</pre><p>Each seed:</p><pre>{esc(chr(10).join(meta['commands']))}</pre>"
             f"<h2>Versions and machine</h2><table>{env}</table>"
-            f"<p>started {esc(meta['started'])}, finished {esc(meta['finished'])}</p></body></html>")
+            f"<p>started {esc(meta['started'])}, finished {esc(meta['finished'])}</p>")
 
 
 def write_all(out: Path, proto, jobs, meta: dict) -> dict:

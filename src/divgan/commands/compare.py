@@ -121,13 +121,13 @@ def plot(runs: list[dict], names: list[str], path: Path) -> Path:
 
 def page(runs: list[dict], names: list[str], diff: dict, final: dict, path: Path) -> Path:
     from ..io import atomic_write_text
+    from ..viz.html import page as html_page
+    from ..viz.html import table as html_table
     from ..viz.report import STYLE, metric_series
     from ..viz.svg import line_chart
 
     def table(head, rows):
-        h = "".join(f"<th>{html.escape(x)}</th>" for x in head)
-        b = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in r) + "</tr>" for r in rows)
-        return f"<table><tr>{h}</tr>{b}</table>"
+        return html_table(head, rows, _cell)
 
     series = [metric_series(r["rows"]) for r in runs]
     charts = "".join(line_chart({n: s[k] for n, s in zip(names, series) if k in s}, k) for k in curve_keys(runs))
@@ -136,8 +136,7 @@ def page(runs: list[dict], names: list[str], diff: dict, final: dict, path: Path
             f"<h2>Config: what differs</h2>{table(['key', *names], [[k, *v] for k, v in diff.items()]) if diff else '<p>identical configs</p>'}"
             f"<h2>Final metrics</h2>{table(['metric', *names], [[k, *v] for k, v in final.items()])}"
             f'<h2>Curves</h2><div class="charts">{charts}</div>')
-    atomic_write_text(path, f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>divgan compare</title>'
-                            f'<link rel="icon" href="data:,"><style>{STYLE}</style></head><body>{body}</body></html>')
+    atomic_write_text(path, html_page("divgan compare", body, STYLE))
     return path
 
 

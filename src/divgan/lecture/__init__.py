@@ -199,10 +199,7 @@ def build(out: Path, quick: bool = False, only: list[str] | None = None, data_ro
     return results
 
 
-PAGE_STYLE = """body{font-family:sans-serif;max-width:1100px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.4}
-figure{margin:1em 0} img{max-width:100%} img.px{image-rendering:pixelated} figcaption{font-size:.92em;color:#333}
-code{background:#f3f3f3;padding:1px 4px;font-size:.88em;word-break:break-all} pre{background:#f6f6f6;padding:.6em;overflow:auto}
-.muted{color:#666;font-size:.9em}"""
+PAGE_STYLE = "figure{margin:1em 0} figcaption{font-size:.92em;color:#333}"  # on top of viz.html's style sheet
 
 
 def display_width(path: Path, target: int = 400, max_height: int = 900) -> str:
@@ -251,8 +248,9 @@ def write_page(out: Path, results: list[Result], quick: bool) -> Path:
         items = "".join(f"<li>{html.escape(r.section.title)}: " + html.escape(
             f"failed ({r.error})" if r.error else f"needs {', '.join(r.missing)}" if r.missing else "no figure") + "</li>" for r in left)
         parts.append(f"<h2>Not in this build</h2><ul>{items}</ul>")
-    page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>divgan lecture</title>'
-            f'<link rel="icon" href="data:,"><style>{PAGE_STYLE}</style></head><body>{"".join(parts)}</body></html>')
+    from ..viz.html import page as html_page
+
+    page = html_page("divgan lecture", "".join(parts), PAGE_STYLE)
     path = out / "index.html"
     path.write_text(page)
     return path

@@ -18,6 +18,7 @@ from ..io import atomic_write_text
 from ..metrics import reference_values
 from ..train.rundir import EVALUATION_FILE, RunDir
 from .figures import spread as _spread
+from .html import page as html_page
 from .svg import line_chart
 
 LOSS_KEYS = ("d_loss", "g_loss", "value")
@@ -25,13 +26,11 @@ NOT_CURVES = ("step", "time", "modes_total")
 MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 FIRST = ("density", "final", "samples_1d", "curves")  # the main figures, shown in this order
 MAX_STEPS_SHOWN = 12
+
 REFERENCE_FILE = "reference.json"
 
-STYLE = """body{font-family:sans-serif;max-width:1200px;margin:1.5em auto;padding:0 1em;color:#222}
-img{max-width:100%} img[width],.strip img{image-rendering:pixelated} figure{display:inline-block;margin:.4em;vertical-align:top}
-figcaption{font-size:.85em;color:#555;text-align:center} table{border-collapse:collapse;margin:.5em 0}
-td,th{border:1px solid #ccc;padding:2px 8px;text-align:left} th{background:#f3f3f3}
-pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:.85em} .status{color:#555}
+# the report's additions to the shared style sheet of viz.html
+STYLE = """figure{display:inline-block;margin:.4em;vertical-align:top} figcaption{text-align:center}
 .strip figure img{width:160px} .charts svg{margin:.3em;border:1px solid #eee}"""
 
 
@@ -181,7 +180,6 @@ def write_report(path: Path, driver=None, finished: bool = False) -> Path:
     if (run.path / "tensorboard").is_dir():
         parts.append(f"<p class=status>TensorBoard: <code>tensorboard --logdir {html.escape(str(run.path / 'tensorboard'))}</code></p>")
     parts += ["<h2>Config</h2>", f"<pre>{html.escape(config_text)}</pre>"]
-    page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>divgan run {html.escape(run.path.name)}</title>'
-            f'<link rel="icon" href="data:,"><style>{STYLE}</style></head><body>{"".join(parts)}</body></html>')
+    page = html_page(f"divgan run {run.path.name}", "".join(parts), STYLE)
     atomic_write_text(run.report, page)
     return run.report

@@ -44,7 +44,8 @@ def test_grid_and_gif_files(tmp_path):
     g = torch.Generator().manual_seed(2)
     png = walk_grid(t, torch.randn(3, 2, generator=g), torch.randn(3, 2, generator=g), 6, "linear", tmp_path / "w.png")
     w, h = Image.open(png).size
-    assert (w, h) == (6 * 6 + 2, 3 * 6 + 2)  # 6 columns × 3 rows of 4-pixel images, padding 2
+    k = -(-512 // (6 * 6 + 2))  # the grid (6 columns × 3 rows of 4-pixel images, padding 2) enlarged to ≥ 512 px
+    assert (w, h) == (k * (6 * 6 + 2), k * (3 * 6 + 2))
     gif = walk_gif(t, torch.randn(3, 4, 2, generator=g), 5, "spherical", tmp_path / "w.gif", tiles=2, scale=2)
     im = Image.open(gif)
     assert im.is_animated and im.n_frames == 3 * 4

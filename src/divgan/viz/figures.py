@@ -28,7 +28,8 @@ def fixed_grid(core, path: Path) -> Path:
     images = core.sample(len(core.fixed_z), z=core.fixed_z, labels=core.fixed_y)
     if core.fixed_y is None:
         return grids.save_grid(images, path)
-    return grids.save_grid(*grids.class_rows(images, core.fixed_y, core.num_classes), path)
+    rows, width = grids.class_rows(images, core.fixed_y, core.num_classes)
+    return grids.save_grid(rows, path, nrow=width)
 
 
 class Figures(Callback):

@@ -25,10 +25,10 @@ def grid_image(images: torch.Tensor, nrow: int | None = None, min_width: int = M
 
 
 def class_rows(images: torch.Tensor, labels: torch.Tensor, num_classes: int) -> tuple[torch.Tensor, int]:
-    """Images reordered to one row per class (class 0 on top, each row in sampling order) and the row
-    length: the most samples of one class (rows of classes with fewer are padded with blank images)."""
+    """Images reordered to one row per class present (lowest class on top, each row in sampling order)
+    and the row length: the most samples of one class (shorter rows are padded with black images)."""
     labels = torch.as_tensor(labels).reshape(-1).long()
-    per = [images[labels == k] for k in range(num_classes)]
+    per = [images[labels == k] for k in range(num_classes) if (labels == k).any()]
     width = max(1, max(len(p) for p in per))
     blank = torch.full_like(images[:1], -1.0)  # black
     rows = [torch.cat([p, blank.expand(width - len(p), *images.shape[1:])]) if len(p) < width else p for p in per]

@@ -283,11 +283,18 @@ class Trainer:
         return labels_for(n, self.num_classes, labels)
 
     @torch.no_grad()
-    def D_eval(self, x: torch.Tensor, batch: int = 4096) -> torch.Tensor:
-        """Discriminator logits on x (eval mode, no trick transforms), on the CPU."""
+    def D_eval(self, x: torch.Tensor, batch: int = 4096, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Discriminator logits on x (eval mode, no trick transforms), on the CPU. A conditional D is
+        asked about ``labels`` (one per point), or, without them, gives its logit averaged over the
+        classes (a picture of the whole critic, e.g. the toy density panels)."""
+        if self.conditional and labels is None:
+            return torch.stack([self.D_eval(x, batch, torch.full((len(x),), k)) for k in range(self.num_classes)]).mean(0)
         was = self.D.training
         self.D.eval()
-        out = [self.D(c.to(self.device)).float().cpu() for c in x.split(batch)]
+        out = []
+        for i, c in enumerate(x.split(batch)):
+            args = (c,) if labels is None else (c, labels[i * batch:(i + 1) * batch])
+            out.append(self.D(*(a.to(self.device) for a in args)).float().cpu())
         self.D.train(was)
         return torch.cat(out)
 

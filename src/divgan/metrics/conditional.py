@@ -107,6 +107,22 @@ def component_coverage(samples: torch.Tensor, asked: torch.Tensor, means: torch.
     return out
 
 
+def code_agreement(predicted: torch.Tensor, code: torch.Tensor, num_classes: int) -> dict:
+    """InfoGAN: how well a categorical code (values 0..k−1, unsupervised) matches the classifier's
+    classes. ``code_agreement``: the share of samples whose classifier label is the class matched to
+    their code value, under the best one-to-one matching of code values to classes (the Hungarian
+    algorithm on the k×K contingency table); ``code_to_class``: that matching."""
+    from scipy.optimize import linear_sum_assignment
+
+    predicted, code = torch.as_tensor(predicted).reshape(-1).long(), torch.as_tensor(code).reshape(-1).long()
+    k = int(code.max()) + 1 if len(code) else 0
+    table = torch.zeros(k, num_classes, dtype=torch.long)
+    table.index_put_((code, predicted), torch.ones_like(code), accumulate=True)
+    rows, cols = linear_sum_assignment(-table.numpy())
+    hits = int(table[torch.as_tensor(rows), torch.as_tensor(cols)].sum())
+    return {"code_agreement": hits / max(1, len(code)), "code_to_class": {int(r): int(c) for r, c in zip(rows, cols)}}
+
+
 # ---------------------------------------------------------------- registered metrics
 
 

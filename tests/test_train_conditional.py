@@ -196,3 +196,24 @@ def test_interpolate_along_an_infogan_code(cli, tmp_path):
     assert w == pytest.approx(1.5 * h, rel=0.05)  # 2 rows × the 3 values of the categorical code
     r = cli("interpolate", str(out), "--code", "2", "--out", str(tmp_path / "c2.png"))
     assert r.returncode == 2 and "this generator has 2 codes" in r.stderr
+
+
+@pytest.mark.parametrize("name, shape, classes", [("mnist-cgan", (1, 28, 28), 10), ("fashion-acgan", (1, 28, 28), 10),
+                                                  ("digits-cgan", (1, 16, 16), 10), ("mnist-infogan", (1, 28, 28), None),
+                                                  ("ring-cgan", (2,), 8)])
+def test_conditional_presets_build_with_their_data(name, shape, classes):
+    from divgan.config import load_raw
+    from divgan.models import build_discriminator, build_generator
+
+    cfg = divgan.load_config(name)
+    assert load_raw(name).get("description")
+    G = build_generator(cfg.generator, shape, num_classes=classes)
+    D = build_discriminator(cfg.discriminator, shape, num_classes=classes, codes=G.codes.spec if G.codes else None)
+    G.eval()
+    D.eval()
+    z = torch.randn(4, G.latent_dim)
+    y = None if classes is None else torch.arange(4) % classes
+    with torch.no_grad():
+        x = G(z) if y is None else G(z, y)
+        assert x.shape == (4, *shape) and D(x, y).shape == (4,)
+    assert (G.codes is not None) == (name == "mnist-infogan") and D.has_aux == (name in ("fashion-acgan", "mnist-infogan"))

@@ -12,7 +12,7 @@ from divgan.errors import DivganError
 class StubTrainer:
     """Just enough of a trainer: sample(n, z) maps z (R×2) to 1×4×4 images."""
 
-    def sample(self, n, z):
+    def sample(self, n, z, labels=None):
         return torch.tanh(z[:, :1, None, None].expand(-1, 1, 4, 4) - z[:, 1:2, None, None])
 
 

@@ -54,3 +54,16 @@ def test_component_coverage_counts_samples_in_their_asked_component():
     assert out["cond_modes"] == 2 and out["cond_modes_total"] == 3  # component 2 was asked but never hit
     assert out["cond_high_quality_0"] == 50.0 and out["cond_high_quality_2"] == 0.0
     assert math.isclose(out["cond_high_quality_1"], 50.0)
+
+
+def test_code_agreement_finds_the_best_matching():
+    from divgan.metrics.conditional import code_agreement
+
+    code = torch.tensor([0, 0, 0, 1, 1, 1, 2, 2, 2, 2])
+    predicted = torch.tensor([5, 5, 3, 3, 3, 3, 7, 7, 5, 7])  # code 0 -> 5, 1 -> 3, 2 -> 7 (one-to-one)
+    out = code_agreement(predicted, code, 10)
+    assert out["code_to_class"] == {0: 5, 1: 3, 2: 7}
+    assert out["code_agreement"] == pytest.approx(8 / 10)
+    # two code values both mostly "3": a one-to-one matching gives only one of them class 3
+    out = code_agreement(torch.tensor([3, 3, 3, 3, 1]), torch.tensor([0, 0, 1, 1, 1]), 4)
+    assert out["code_agreement"] == pytest.approx(3 / 5)

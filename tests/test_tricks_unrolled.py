@@ -32,9 +32,9 @@ def g_grad(t, state):
 @pytest.mark.parametrize("optim", ["sgd", "adam"])
 def test_unrolled_gradient_matches_finite_differences_and_differs_from_zero_steps(float64, optim):
     t = tiny_trainer(*SMOOTH, "tricks.unrolled.steps=3", f"optim.name={optim}", "optim.lr_d=0.05", "optim.lr_g=0.01")
-    sample = t.real_batch
-    t.real_batch = lambda n=None: sample(n).double()
-    t.discriminate = lambda D, x, with_features=False: D(x, with_features=with_features)  # no float32 cast
+    sample = t.real_labelled
+    t.real_labelled = lambda n=None: (sample(n)[0].double(), None)
+    t.discriminate = lambda D, x, y=None, with_features=False, with_aux=False: D(x, with_features=with_features)  # no float32 cast
     run_steps(t, 3)  # non-trivial optimiser state (Adam moments / SGD momentum)
     state = t.gen.get_state()
     grad = g_grad(t, state)

@@ -147,10 +147,29 @@ def load_trainer(path: str | Path, which: str = "latest", fallback: bool = False
 
 
 def load(path: str | Path, which: str = "latest", fallback: bool = False):
-    """The trained generator of a run, in eval mode (``G(z)`` with ``z ~ N(0, I)``, ``G.latent_dim``); with
-    ``tricks.ema`` (sampling on) its EMA average."""
+    """The trained generator of a run, in eval mode (``G(z)`` with ``z ~ N(0, I)``, ``G.latent_dim``;
+    a conditional run's ``G(z, y)`` with labels y in 0..``G.num_classes``−1); with ``tricks.ema``
+    (sampling on) its EMA average."""
     trainer = load_trainer(path, which, fallback)
     return trainer.tricks.sampler(trainer).eval()
+
+
+def sample(path: str | Path, n: int = 64, labels=None, seed: int = 0, which: str = "latest"):
+    """n samples of a trained run (on the CPU; images in [-1, 1]). A conditional run's samples are of
+    class ``labels`` (an int, or a list taken in turn; default: every class in turn); labels on an
+    unconditional run, or a class the run does not know, are a ``DivganError``."""
+    return sample_from(load_trainer(path, which), n, labels, seed)[0]
+
+
+def sample_from(trainer: Trainer, n: int, labels=None, seed: int = 0):
+    """(samples, asked labels or None) of a restored core: z from ``seed``, labels as in ``sample``."""
+    import torch
+
+    from .models.conditioning import sample_latent
+
+    y = trainer.asked_labels(n, [labels] if isinstance(labels, int) else labels)
+    z = sample_latent(trainer.G, n, torch.Generator().manual_seed(seed))
+    return trainer.sample(n, z=z, labels=y), y
 
 
 def _stderr(msg: str) -> None:

@@ -42,9 +42,13 @@ def evaluate_run(run_dir, names: list[str] | None = None, n: int | None = None, 
     ctx = MetricContext.of(trainer, _stderr)
     names = metrics_for(names, trainer.data.kind) if names else default_metrics(trainer)
     n = n or default_n(trainer)
-    z = torch.randn(n, trainer.G.latent_dim, generator=torch.Generator().manual_seed(seed))
+    from ..models.conditioning import sample_latent
+
+    z = sample_latent(trainer.G, n, torch.Generator().manual_seed(seed))
+    ctx.labels = labels = trainer.asked_labels(n)  # conditional runs: every class in turn
     bar = tqdm(z.split(1000), desc="sampling", unit="batch", disable=not progress, file=sys.stderr)
-    samples = torch.cat([trainer.sample(len(c), z=c) for c in bar])
+    samples = torch.cat([trainer.sample(len(c), z=c, labels=None if labels is None else labels[i * 1000:(i + 1) * 1000])
+                         for i, c in enumerate(bar)])
     metrics, ref = {}, {}
     for name in tqdm(names, desc="metrics", unit="metric", disable=not progress, file=sys.stderr):
         metrics.update(METRICS[name](ctx, samples))

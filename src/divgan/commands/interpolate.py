@@ -36,6 +36,10 @@ class Interpolate:
         p.add_argument("--z", metavar="FILE.npy", help="given latents K×latent_dim: the grid walks z[0]→z[1], z[2]→z[3], …; the GIF loops through all")
         p.add_argument("--out", help="grid PNG (default RUN_DIR/samples/walk_<method>.png)")
         p.add_argument("--gif", help="animated GIF (default beside the PNG, .gif)")
+        p.add_argument("--class", dest="cls", type=int, metavar="K", help="conditional runs: every walk of class K "
+                       "(default: walk r of class r mod K)")
+        p.add_argument("--code", type=int, metavar="I", help="InfoGAN runs: vary code I (categorical codes first, then "
+                       "continuous, from -2 to 2) with the noise and the other codes fixed; one base per row (PNG only)")
 
     @staticmethod
     def run(args) -> int:
@@ -50,6 +54,8 @@ class Interpolate:
         trainer = run_trainer(args, "image")
         dim = trainer.G.latent_dim
         g = torch.Generator().manual_seed(args.seed)
+        if args.code is not None:
+            return walk_code(trainer, args, g)
         if args.z:
             keys = load_latents(args.z, dim)
             pairs = keys[: len(keys) // 2 * 2].reshape(-1, 2, dim)
@@ -61,9 +67,35 @@ class Interpolate:
         gif = Path(args.gif) if args.gif else out.with_suffix(".gif")
         out.parent.mkdir(parents=True, exist_ok=True)
         with tqdm(total=2, desc="walks", unit="figure") as bar:
-            walk_grid(trainer, a, b, args.steps, args.method, out)
+            walk_grid(trainer, a, b, args.steps, args.method, out, labels=row_labels(trainer, args.cls, len(a)))
             bar.update()
-            walk_gif(trainer, gif_keys, args.steps, args.method, gif, tiles=2)
+            walk_gif(trainer, gif_keys, args.steps, args.method, gif, tiles=2, labels=row_labels(trainer, args.cls, gif_keys.shape[1] if gif_keys.dim() == 3 else 1))
             bar.update()
         print(f"wrote {out}\nwrote {gif}")
         return 0
+
+
+def row_labels(trainer, cls: int | None, rows: int):
+    """The class of each walk: ``cls`` for all, or row r of class r mod K; None for unconditional runs
+    (where --class is an error)."""
+    if cls is None and not trainer.conditional:
+        return None
+    return trainer.asked_labels(rows, None if cls is None else [cls])
+
+
+def walk_code(trainer, args, g) -> int:
+    """--code I: one row per random base, the code's values along the row (docs/conditional.md)."""
+    from ..analysis.walks import code_walk
+    from ..errors import DivganError
+    from ..viz.grids import save_grid
+
+    if getattr(trainer.G, "codes", None) is None:
+        raise DivganError("--code needs an InfoGAN run (generator.codes set); this run's generator has no latent codes")
+    z, per_row = code_walk(trainer.G.codes, args.rows, args.steps, args.code, g)
+    labels = row_labels(trainer, args.cls, args.rows)
+    images = trainer.sample(len(z), z=z, labels=None if labels is None else labels.repeat_interleave(per_row))
+    out = Path(args.out) if args.out else trainer.run.samples / f"walk_code{args.code}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_grid(images, out, nrow=per_row)
+    print(f"wrote {out}")
+    return 0

@@ -6,7 +6,7 @@ a log function: never the trainer); ``applies_to`` says which data kinds ("toy",
 default for when ``eval.metrics`` is ``[auto]``. Every module of this package is imported."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ..plugins import import_all
@@ -19,8 +19,9 @@ METRICS: Registry[Callable] = Registry("metric")
 class MetricContext:
     """What a metric may know besides the samples: ``data`` (the dataset: ``kind``, ``shape``,
     ``sample()``; toys: ``means``, ``std``, ``log_prob``; dataset facts such as ``evaluator``),
-    ``data_cfg`` (its config section: the key of cached real-data sets), ``device``, ``log`` and
-    ``step`` (the training step being evaluated; 0 outside training)."""
+    ``data_cfg`` (its config section: the key of cached real-data sets), ``device``, ``log``,
+    ``step`` (the training step being evaluated; 0 outside training) and ``labels`` (a conditional
+    run: the class each sample was asked for, aligned with the samples; None otherwise)."""
 
     data: object
     data_cfg: dict
@@ -28,6 +29,7 @@ class MetricContext:
     log: Callable = print
     warned: set = field(default_factory=set)  # one-time warnings already given
     step: int = 0
+    labels: object = None  # torch.Tensor (N,) of asked classes, or None
 
     @classmethod
     def of(cls, core, log=None) -> "MetricContext":
@@ -68,6 +70,7 @@ def reference_values(ctx, names: list[str], n: int = 1000) -> dict:
     import torch
 
     ref: dict = {}
+    ctx = replace(ctx, labels=None)  # real data is not "asked for" a class: conditional metrics skip it
     with torch.random.fork_rng(devices=[]):
         if ctx.data.kind == "image":
             from .features import reference

@@ -11,16 +11,23 @@ A conditional GAN should match p(x | y) for every y, so every metric here is per
   component k within 3σ of mean k, and how many components get at least one such sample.
 
 The core functions take tensors (predictions, features, samples) so they are testable on synthetic
-inputs; the ``*_of`` wrappers run the evaluator first.
+inputs; the ``*_of`` wrappers run the evaluator first. Registered metrics (they read the asked labels
+from ``MetricContext.labels`` and give nothing for unconditional runs): ``conditional`` (images:
+conditional accuracy and intra-class FID) and ``cond_coverage`` (toy mixtures).
 """
 from __future__ import annotations
 
+import json
 import math
+from functools import lru_cache
 
 import torch
 from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
 
 from ..errors import DivganError
+from . import metric
+
+REAL_PER_CLASS = 1000  # real images per class that intra-class FID compares with (fewer if the data has fewer)
 
 
 def _labels(asked: torch.Tensor, n: int, num_classes: int) -> torch.Tensor:
@@ -98,3 +105,67 @@ def component_coverage(samples: torch.Tensor, asked: torch.Tensor, means: torch.
         if mask.any():
             out[f"cond_high_quality_{c}"] = 100.0 * float(good[mask].double().mean())
     return out
+
+
+def code_agreement(predicted: torch.Tensor, code: torch.Tensor, num_classes: int) -> dict:
+    """InfoGAN: how well a categorical code (values 0..k−1, unsupervised) matches the classifier's
+    classes. ``code_agreement``: the share of samples whose classifier label is the class matched to
+    their code value, under the best one-to-one matching of code values to classes (the Hungarian
+    algorithm on the k×K contingency table); ``code_to_class``: that matching."""
+    from scipy.optimize import linear_sum_assignment
+
+    predicted, code = torch.as_tensor(predicted).reshape(-1).long(), torch.as_tensor(code).reshape(-1).long()
+    k = int(code.max()) + 1 if len(code) else 0
+    table = torch.zeros(k, num_classes, dtype=torch.long)
+    table.index_put_((code, predicted), torch.ones_like(code), accumulate=True)
+    rows, cols = linear_sum_assignment(-table.numpy())
+    hits = int(table[torch.as_tensor(rows), torch.as_tensor(cols)].sum())
+    return {"code_agreement": hits / max(1, len(code)), "code_to_class": {int(r): int(c) for r, c in zip(rows, cols)}}
+
+
+# ---------------------------------------------------------------- registered metrics
+
+
+@metric("conditional", applies_to=("image",))
+def conditional(ctx, samples):
+    """Conditional accuracy (overall and per class) and intra-class FID (per class and averaged) of a
+    class-conditional run, with the dataset's evaluator; nothing for unconditional runs."""
+    from ..evaluator import load_evaluator
+    from .features import run_evaluator
+
+    if ctx.labels is None or run_evaluator(ctx) is None:
+        return {}
+    ev = load_evaluator(ctx.evaluator)
+    if ev.classes != _num_classes(ctx):
+        return {}
+    out = conditional_accuracy_of(ev, samples, ctx.labels)
+    real_features, real_labels = _real_features(json.dumps(ctx.data_cfg, sort_keys=True), ctx.evaluator)
+    out.update(intra_class_fid(ev.features(samples), ctx.labels, real_features, real_labels, ev.classes))
+    return out
+
+
+@metric("cond_coverage", applies_to=("toy",))
+def cond_coverage(ctx, samples):
+    """Toy mixtures, conditional runs: per-component coverage (samples within 3σ of the component
+    asked for); nothing for unconditional runs."""
+    if ctx.labels is None or getattr(ctx.data, "means", None) is None:
+        return {}
+    return component_coverage(samples, ctx.labels, ctx.data.means, ctx.data.std)
+
+
+def _num_classes(ctx) -> int | None:
+    return int(ctx.labels.max()) + 1 if getattr(ctx.data, "num_classes", None) is None else ctx.data.num_classes
+
+
+@lru_cache(maxsize=2)
+def _real_features(section_json: str, evaluator: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Evaluator features and labels of at most ``REAL_PER_CLASS`` real images per class (a fixed
+    random subset of the training data), computed once per process."""
+    from ..data import build_dataset
+    from ..evaluator import load_evaluator
+
+    ds = build_dataset(json.loads(section_json))
+    images, labels = ds.images, torch.as_tensor(ds.labels).long()
+    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(12345))
+    keep = torch.cat([order[labels[order] == k][:REAL_PER_CLASS] for k in range(int(labels.max()) + 1)])
+    return load_evaluator(evaluator).features(images[keep]), labels[keep]

@@ -65,8 +65,9 @@ class Driver:
     def evaluate(self) -> dict:
         core = self.core
         distributed.sync_buffers(core.G, core.D)  # every rank evaluates the same model
-        samples = core.sample(self.cfg.eval.n_samples)
-        self.context.step = core.step
+        labels = core.asked_labels(self.cfg.eval.n_samples)  # conditional runs: every class in turn
+        samples = core.sample(self.cfg.eval.n_samples, labels=labels)
+        self.context.step, self.context.labels = core.step, labels
         row = {"step": core.step, "d_loss": core.recent("d_loss"), "g_loss": core.recent("g_loss"), "value": core.recent("value")}
         for name in self.metric_names:
             row.update(METRICS[name](self.context, samples))

@@ -7,6 +7,10 @@ for each training step:
     sample a fresh minibatch of m noise vectors z
     update G by descending  objective.g_loss(D'(G(z)))            (D' = D, or D unrolled k steps)
 
+A conditional run (docs/conditional.md) draws each real x with its label y and each z with a label
+asked for, calls G(z, y) and D(x, y), and adds the auxiliary terms (AC-GAN's classifier, InfoGAN's
+mutual-information bound) to both losses; an unconditional run draws exactly what it drew before.
+
 Tricks plug in through the hooks of ``divgan.tricks.Trick``; the losses are the pure functions of
 ``divgan.objectives``. This module is the *core*: models, optimisers, objective, tricks, the D and G
 steps, sampling and ``state_dict``. It writes no file, draws no figure and computes no metric: the run
@@ -23,10 +27,12 @@ from ..config import Config
 from ..data import build_dataset
 from ..errors import DivganError
 from ..models import build_discriminator, build_generator, set_memory_format
+from ..models.conditioning import sample_latent
 from ..objectives import build_objective
 from ..threads import for_run as thread_policy
 from ..tricks import Tricks
 from . import checkpoint, distributed
+from .conditional import Fakes, aux_d_loss, aux_g_loss, build_models, check_pairing, default_labels
 from .distributed import DistInfo
 
 
@@ -71,8 +77,8 @@ class Trainer:
         self.gen = torch.Generator().manual_seed(cfg.seed * 1000003 + self.dist.rank)  # data and noise
         self.data = data if data is not None else build_dataset(cfg.data, rank=self.dist.rank, world_size=self.dist.world_size, seed=cfg.seed)
         self.threads = thread_policy(cfg.train.threads, self.data.kind, self.device)  # auto: tuned while training
-        self.G = build_generator(cfg.generator, self.data.shape).to(self.device)
-        self.D = build_discriminator(cfg.discriminator, self.data.shape).to(self.device)
+        self.G, self.D = (m.to(self.device) for m in build_models(cfg, self.data))
+        self.num_classes = check_pairing(self.G, self.D)  # K for a label-conditional run, else None
         self.objective = build_objective(cfg.objective)
         self.tricks = Tricks(cfg.tricks, self)
         self.tricks.setup(self)
@@ -83,11 +89,12 @@ class Trainer:
         if self.dist.enabled:
             torch.manual_seed(cfg.seed * 1009 + 1 + self.dist.rank)  # per-rank dropout and trick noise
         self.G_train, self.D_train = self._training_modules()
-        self._fake: torch.Tensor | None = None  # the D step's fakes, kept for the G step (train.reuse_fake)
+        self._fake: Fakes | None = None  # the D step's fakes, kept for the G step (train.reuse_fake)
         self.opt_g = self._optimizer(self.G, cfg.optim.lr_g)
         self.opt_d = self._optimizer(self.D, cfg.optim.lr_d)
         self.bf16 = cfg.train.precision == "bf16" or (cfg.train.precision == "auto" and self.data.kind == "image")
-        self.fixed_z = torch.randn(cfg.eval.grid_size, self.G.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 7))
+        self.fixed_z = sample_latent(self.G, cfg.eval.grid_size, torch.Generator().manual_seed(cfg.seed + 7))
+        self.fixed_y = default_labels(cfg.eval.grid_size, self.num_classes)  # one row per class (None: unconditional)
         self.step = 0
         self.losses: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "value": []}
         self.lr_scale = 1.0
@@ -115,41 +122,91 @@ class Trainer:
     def autocast(self):
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
 
+    @property
+    def conditional(self) -> bool:
+        """Whether G and D take class labels (``num_classes`` set)."""
+        return self.num_classes is not None
+
     def noise(self, n: int) -> torch.Tensor:
-        return torch.randn(n, self.G.latent_dim, generator=self.gen).to(self.device, non_blocking=True)
+        """n latent vectors z (N(0, I), with InfoGAN's codes appended when the generator has codes)."""
+        return sample_latent(self.G, n, self.gen).to(self.device, non_blocking=True)
+
+    def labels(self, n: int) -> torch.Tensor | None:
+        """The labels n fakes are asked for: uniform on 0..K-1; None (no draw) when unconditional."""
+        if not self.conditional:
+            return None
+        return torch.randint(self.num_classes, (n,), generator=self.gen).to(self.device, non_blocking=True)
+
+    def real_labelled(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """n real examples and their labels (None when unconditional: then no label is read)."""
+        out = self.data.sample(n or self.cfg.train.batch_size, self.gen, **({"labels": True} if self.conditional else {}))
+        x, y = out if self.conditional else (out, None)
+        x = x.to(self.device, non_blocking=True)
+        x = x.contiguous(memory_format=torch.channels_last) if self.channels_last and x.dim() == 4 else x
+        return x, (None if y is None else y.to(self.device, non_blocking=True))
 
     def real_batch(self, n: int | None = None) -> torch.Tensor:
-        x = self.data.sample(n or self.cfg.train.batch_size, self.gen).to(self.device, non_blocking=True)
-        return x.contiguous(memory_format=torch.channels_last) if self.channels_last and x.dim() == 4 else x
+        """n real examples (their labels, if any, dropped; see ``real_labelled``)."""
+        return self.real_labelled(n)[0]
 
-    def generate(self, n: int, real: torch.Tensor | None = None) -> torch.Tensor:
-        """G_train on n fresh noise vectors; a conditional generator (``G.conditional``, e.g. LAPGAN's
-        levels, which are trained on the real coarser images) also gets a real batch."""
+    def fakes(self, n: int, real: torch.Tensor | None = None) -> Fakes:
+        """n fakes from fresh noise z and asked labels y: ``Fakes(x, y, z)`` (y None when unconditional)."""
+        z, y = self.noise(n), self.labels(n)
+        return Fakes(self.generate(n, real, z=z, y=y), y, z)
+
+    def generate(self, n: int, real: torch.Tensor | None = None, z: torch.Tensor | None = None,
+                 y: torch.Tensor | None = None) -> torch.Tensor:
+        """G_train on n noise vectors (z, or fresh ones) and, for a label-conditional G, labels y (or
+        fresh ones). A generator conditioned on a real image (``G.conditional``: LAPGAN's levels, trained
+        on the real coarser images) also gets a real batch."""
+        z = self.noise(n) if z is None else z
         if getattr(self.G, "conditional", False):
-            return self.G_train(self.noise(n), self.real_batch(n) if real is None else real)
-        return self.G_train(self.noise(n))
+            return self.G_train(z, self.real_batch(n) if real is None else real)
+        if self.conditional:
+            return self.G_train(z, self.labels(n) if y is None else y)
+        return self.G_train(z)
 
-    def discriminate(self, D, x: torch.Tensor, with_features: bool = False):
-        """D on a (trick-transformed) input: logits in float32, features (if asked) as computed."""
+    def discriminate(self, D, x: torch.Tensor, y: torch.Tensor | None = None, with_features: bool = False,
+                     with_aux: bool = False):
+        """D on a (trick-transformed) input x (with labels y when conditional): logits in float32, then
+        the features if asked, then D's auxiliary heads (``Aux``) if asked."""
+        kw = {"with_features": with_features}
+        if self.conditional:
+            kw["y"] = y
+        if with_aux:
+            kw["with_aux"] = True
         with self.autocast():
-            out = D(self.tricks.d_input(x, self.step), with_features=with_features)
-        if with_features:
-            return out[0].float(), out[1]
-        return out.float()
+            out = D(self.tricks.d_input(x, self.step), **kw)
+        if not (with_features or with_aux):
+            return out.float()
+        return (out[0].float(), *out[1:])
+
+    def critique(self, x: torch.Tensor, y: torch.Tensor | None = None):
+        """(logit, auxiliary heads) of the training D on (x, y); the heads are None when D has none."""
+        if not self.has_aux:
+            return self.discriminate(self.D_train, x, y), None
+        return self.discriminate(self.D_train, x, y, with_aux=True)
+
+    @property
+    def has_aux(self) -> bool:
+        """Whether D has auxiliary heads (AC-GAN classifier, InfoGAN's Q) whose terms join the losses."""
+        return getattr(self.D, "has_aux", False)
 
     # ------------------------------------------------------------------ the algorithm
     def d_step(self) -> tuple[torch.Tensor, torch.Tensor]:
-        real = self.real_batch()
+        real, y_real = self.real_labelled()
         if self.cfg.train.reuse_fake:  # one generator forward serves both steps
             with self.autocast():
-                self._fake = self.generate(real.shape[0], real)
-            fake = self._fake.detach()
+                self._fake = self.fakes(real.shape[0], real)
+            fake = self._fake.detached()
         else:
             with torch.no_grad(), self.autocast():
-                fake = self.generate(real.shape[0], real)
-        d_real, d_fake = self.discriminate(self.D_train, real), self.discriminate(self.D_train, fake)
+                fake = self.fakes(real.shape[0], real)
+        (d_real, aux_real), (d_fake, aux_fake) = self.critique(real, y_real), self.critique(fake.x, fake.y)
         adv = self.objective.d_loss(d_real, d_fake, self.tricks.real_target)
-        loss = self.tricks.d_loss(self, adv, real, fake)
+        if self.has_aux:  # AC-GAN: classify reals and fakes; InfoGAN: Q recovers the fakes' codes
+            adv = adv + aux_d_loss(self, aux_real, y_real, aux_fake, fake)
+        loss = self.tricks.d_loss(self, adv, real, fake.x)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
@@ -160,13 +217,16 @@ class Trainer:
         fake, self._fake = self._fake, None
         if fake is None:
             with self.autocast():
-                fake = self.generate(self.cfg.train.batch_size)
+                fake = self.fakes(self.cfg.train.batch_size)
         critic = self.tricks.critic(self)  # a plain module: DDP must not wait for D's gradients here
         self.D.requires_grad_(False)  # no gradients for D's weights in the generator update
         try:
-            out, feats = self.discriminate(critic, fake, with_features=True)
-            real = self.discriminate(critic, self.real_batch(fake.shape[0])) if self.objective.needs_real_in_g else None
-            loss = self.tricks.g_loss(self, self.objective.g_loss(out, real), fake, feats)
+            out, feats, *aux = self.discriminate(critic, fake.x, fake.y, with_features=True, with_aux=self.has_aux)
+            real = self.discriminate(critic, *self.real_labelled(fake.x.shape[0])) if self.objective.needs_real_in_g else None
+            adv = self.objective.g_loss(out, real)
+            if aux:  # AC-GAN: fakes classified as asked; InfoGAN: codes recoverable from the fakes
+                adv = adv + aux_g_loss(self, aux[0], fake)
+            loss = self.tricks.g_loss(self, adv, fake.x, feats)
         finally:
             self.D.requires_grad_(True)
         self.opt_g.zero_grad(set_to_none=True)
@@ -194,28 +254,47 @@ class Trainer:
 
     # ------------------------------------------------------------------ sampling
     @torch.no_grad()
-    def sample(self, n: int, z: torch.Tensor | None = None, seed: int | None = None, batch: int = 1000) -> torch.Tensor:
+    def sample(self, n: int, z: torch.Tensor | None = None, seed: int | None = None, batch: int = 1000,
+               labels: torch.Tensor | None = None) -> torch.Tensor:
         """n generator samples (eval mode), on the CPU; uses its own RNG, never the training one. Samples
-        come from ``tricks.sampler`` (the generator, or its EMA average when that trick is on)."""
+        come from ``tricks.sampler`` (the generator, or its EMA average when that trick is on). A
+        conditional run's sample i is asked for ``labels[i]`` (default: ``i % K``, every class in turn);
+        labels on an unconditional run are an error."""
         G = self.tricks.sampler(self)
         was = G.training
         G.eval()
         if z is None:
             g = torch.Generator().manual_seed(self.cfg.seed * 7919 + self.step if seed is None else seed)
-            z = torch.randn(n, G.latent_dim, generator=g)
+            z = sample_latent(G, n, g)
+        y = self.asked_labels(len(z), labels)
         out = []
-        for chunk in z.split(batch):
+        for i, chunk in enumerate(z.split(batch)):
+            args = (chunk.to(self.device),) if y is None else (chunk.to(self.device), y[i * batch:(i + 1) * batch].to(self.device))
             with self.autocast():
-                out.append(G(chunk.to(self.device)).float().cpu())
+                out.append(G(*args).float().cpu())
         G.train(was)
         return torch.cat(out)
 
+    def asked_labels(self, n: int, labels=None) -> torch.Tensor | None:
+        """The labels n samples are asked for: ``labels`` checked (an int or a list is repeated to n),
+        or every class in turn; None for an unconditional run (where labels are an error)."""
+        from .conditional import labels_for
+
+        return labels_for(n, self.num_classes, labels)
+
     @torch.no_grad()
-    def D_eval(self, x: torch.Tensor, batch: int = 4096) -> torch.Tensor:
-        """Discriminator logits on x (eval mode, no trick transforms), on the CPU."""
+    def D_eval(self, x: torch.Tensor, batch: int = 4096, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Discriminator logits on x (eval mode, no trick transforms), on the CPU. A conditional D is
+        asked about ``labels`` (one per point), or, without them, gives its logit averaged over the
+        classes (a picture of the whole critic, e.g. the toy density panels)."""
+        if self.conditional and labels is None:
+            return torch.stack([self.D_eval(x, batch, torch.full((len(x),), k)) for k in range(self.num_classes)]).mean(0)
         was = self.D.training
         self.D.eval()
-        out = [self.D(c.to(self.device)).float().cpu() for c in x.split(batch)]
+        out = []
+        for i, c in enumerate(x.split(batch)):
+            args = (c,) if labels is None else (c, labels[i * batch:(i + 1) * batch])
+            out.append(self.D(*(a.to(self.device) for a in args)).float().cpu())
         self.D.train(was)
         return torch.cat(out)
 

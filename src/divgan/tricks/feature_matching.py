@@ -4,7 +4,9 @@ instead of the adversarial loss (``mode: replace``, the paper's form) or added t
 
 ``layer: null`` uses the discriminator's features (the input of its head); an integer picks the output
 of that child of ``D.body`` (a ``Sequential`` in every built-in model; negative indices count from the
-end). The real statistics come from a fresh real minibatch through the current discriminator."""
+end). The real statistics come from a fresh real minibatch through the current discriminator (with
+its labels, for a conditional one: the statistics pool the classes; ``layer`` with a concat D, whose
+body takes the label as input, is rejected)."""
 from __future__ import annotations
 
 from typing import Literal
@@ -54,6 +56,9 @@ class FeatureMatching(Trick):
 
     def __init__(self, params, trainer):
         super().__init__(params, trainer)
+        if params.layer is not None and getattr(trainer.D, "label_embed", None) is not None:
+            raise DivganError("tricks.feature_matching.layer needs a discriminator that does not take the label as input; "
+                              "with discriminator.conditioning=concat use layer: null")
         if params.layer is not None:
             body_layers(trainer.D, params.layer)  # a bad index fails now, not mid-training
 
@@ -63,10 +68,10 @@ class FeatureMatching(Trick):
             return layer_output(trainer.D, x, self.p.layer)
 
     def g_loss(self, trainer, loss, fake, feats):
-        real = trainer.real_batch(fake.shape[0])
+        real, y = trainer.real_labelled(fake.shape[0])
         with torch.no_grad():
             if self.p.layer is None:
-                real_f = trainer.discriminate(trainer.D, real, with_features=True)[1]
+                real_f = trainer.discriminate(trainer.D, real, y, with_features=True)[1]
             else:
                 real_f = self._features(trainer, real)
         fake_f = feats if self.p.layer is None else self._features(trainer, fake)

@@ -10,7 +10,8 @@ state are never changed by it (D is updated only by the ordinary D step).
 The unrolled optimiser copies the discriminator's: same learning rate (and ``lr_scale``), and for
 ``optimizer: auto`` the same rule and current state (Adam moments and step count, SGD momentum buffer).
 ``sgd`` or ``adam`` force plain SGD or Adam (with fresh state when the real optimiser differs).
-Only the adversarial D loss is unrolled; penalties other tricks add to the real D loss are not."""
+Only the adversarial D loss is unrolled; penalties other tricks add to the real D loss, and the
+auxiliary terms of AC-GAN / InfoGAN, are not (a conditional D sees the labels in the look-ahead)."""
 from __future__ import annotations
 
 from typing import Literal
@@ -24,13 +25,14 @@ from . import TRICKS, Trick
 
 
 class FunctionalCritic:
-    """The discriminator's module evaluated with other weights: ``critic(x, with_features=...)``."""
+    """The discriminator's module evaluated with other weights: ``critic(x, with_features=...)``, and
+    for a conditional run ``critic(x, y=..., with_aux=...)`` (the keywords are passed on as given)."""
 
     def __init__(self, D, params: dict, buffers: dict):
         self.D, self.params, self.buffers = D, params, buffers
 
-    def __call__(self, x: torch.Tensor, with_features: bool = False):
-        return functional_call(self.D, (self.params, self.buffers), (x,), {"with_features": with_features})
+    def __call__(self, x: torch.Tensor, with_features: bool = False, **kw):
+        return functional_call(self.D, (self.params, self.buffers), (x,), {"with_features": with_features, **kw})
 
 
 class UnrolledOptimizer:
@@ -89,10 +91,10 @@ def lookahead(trainer, k: int, first_order: bool = False, optimizer: str = "auto
     opt = UnrolledOptimizer(optimizer, trainer)
     for _ in range(k):
         critic = FunctionalCritic(D, dict(zip(names, params)), buffers)
-        real = trainer.real_batch()
+        real, y_real = trainer.real_labelled()
         with torch.set_grad_enabled(not first_order), trainer.autocast():
-            fake = trainer.generate(real.shape[0], real)
-        d_real, d_fake = trainer.discriminate(critic, real), trainer.discriminate(critic, fake)
+            fake = trainer.fakes(real.shape[0], real)
+        d_real, d_fake = trainer.discriminate(critic, real, y_real), trainer.discriminate(critic, fake.x, fake.y)
         loss = trainer.objective.d_loss(d_real, d_fake, trainer.tricks.real_target)
         grads = torch.autograd.grad(loss, params, create_graph=not first_order, allow_unused=True)
         grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]

@@ -23,6 +23,15 @@ def spread(items: list, k: int) -> list:
 _spread = spread  # the old private name
 
 
+def fixed_grid(core, path: Path) -> Path:
+    """The grid of the run's fixed noise (and fixed labels): one row per class for a conditional run."""
+    images = core.sample(len(core.fixed_z), z=core.fixed_z, labels=core.fixed_y)
+    if core.fixed_y is None:
+        return grids.save_grid(images, path)
+    rows, width = grids.class_rows(images, core.fixed_y, core.num_classes)
+    return grids.save_grid(rows, path, nrow=width)
+
+
 class Figures(Callback):
     """samples/: density.png (2-D toys), step_N.png and final.png (images), samples_1d.png (1-D
     toys), chain.png (LAPGAN), curves.png. Draws from its own noise, never the training RNGs."""
@@ -44,7 +53,7 @@ class Figures(Callback):
             self.snapshots.append(toy.snapshot(core))
             toy.plot_density_panels(core.data, spread(self.snapshots, core.cfg.eval.snapshots), samples_dir / "density.png")
         elif core.data.kind == "image":
-            grids.save_grid(core.sample(len(core.fixed_z), z=core.fixed_z), samples_dir / f"step_{core.step:08d}.png")
+            fixed_grid(core, samples_dir / f"step_{core.step:08d}.png")
 
     def on_finish(self, driver, summary):
         core, run, data = driver.core, self.run, driver.core.data
@@ -54,7 +63,7 @@ class Figures(Callback):
         elif data.kind == "toy" and data.dim == 1:
             out["samples"] = toy.plot_samples_1d(data, core.sample(5000), run.samples / "samples_1d.png", title=f"step {core.step}")
         elif data.kind == "image":
-            out["grid"] = grids.save_grid(core.sample(len(core.fixed_z), z=core.fixed_z), run.samples / "final.png")
+            out["grid"] = fixed_grid(core, run.samples / "final.png")
             if hasattr(core.G, "chain"):  # LAPGAN: the coarse-to-fine chain
                 from .chain import save_chain
 

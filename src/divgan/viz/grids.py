@@ -24,6 +24,17 @@ def grid_image(images: torch.Tensor, nrow: int | None = None, min_width: int = M
     return g.repeat_interleave(k, 1).repeat_interleave(k, 2) if k > 1 else g
 
 
+def class_rows(images: torch.Tensor, labels: torch.Tensor, num_classes: int) -> tuple[torch.Tensor, int]:
+    """Images reordered to one row per class present (lowest class on top, each row in sampling order)
+    and the row length: the most samples of one class (shorter rows are padded with black images)."""
+    labels = torch.as_tensor(labels).reshape(-1).long()
+    per = [images[labels == k] for k in range(num_classes) if (labels == k).any()]
+    width = max(1, max(len(p) for p in per))
+    blank = torch.full_like(images[:1], -1.0)  # black
+    rows = [torch.cat([p, blank.expand(width - len(p), *images.shape[1:])]) if len(p) < width else p for p in per]
+    return torch.cat(rows), width
+
+
 def save_grid(images: torch.Tensor, path: Path, nrow: int | None = None, min_width: int = MIN_WIDTH) -> Path:
     """``grid_image`` saved as a PNG (64 digits of 16×16: 146 px → 584 px wide)."""
     save_image(grid_image(images, nrow, min_width), str(path))

@@ -170,7 +170,8 @@ def write_report(path: Path, driver=None, finished: bool = False) -> Path:
         parts += ["<h2>Figures</h2>", "".join(figure(p, p.stem.replace("_", " ")) for p in main)]
     parts += _theory_section(run.path)
     if steps:
-        parts += ["<h2>Samples over training (fixed noise)</h2>", '<div class="strip">',
+        per_class = (cfg.get("generator") or {}).get("conditioning", "none") not in ("none", None)
+        parts += [f"<h2>Samples over training (fixed noise{'; one row per class, class 0 on top' if per_class else ''})</h2>", '<div class="strip">',
                   "".join(figure(p, f"step {int(p.stem.split('_')[1])}") for p in _spread(steps, MAX_STEPS_SHOWN)), "</div>"]
     if walks:
         parts += ["<h2>Latent walks</h2>", "".join(figure(p, p.stem.replace("_", " ")) for p in walks)]

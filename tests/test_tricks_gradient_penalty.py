@@ -74,3 +74,18 @@ def test_each_kind_composes_with_objectives_and_a_lecture_trick(objective):
 
 def test_gradient_penalty_resumes_bit_exactly():
     resumes_exactly("tricks.gradient_penalty.kind=[wgan_gp,r1]", "tricks.gradient_penalty.every=2", steps=5)
+
+
+@pytest.mark.parametrize("kind", ["[r1,r2]", "wgan_gp"])
+def test_penalties_on_a_conditional_critic_use_the_step_labels(kind):
+    """Issue 19 composes with issue 17: the penalty's critic judges x under the D step's labels."""
+    import divgan
+
+    run = divgan.train("ring-cgan", save=False, log=lambda m: None, overrides=[
+        "train.steps=2", "train.batch_size=32", "eval.every=2", "eval.n_samples=64", "train.progress=false",
+        f"tricks.gradient_penalty.kind={kind}", "tricks.gradient_penalty.weight=0.1"])
+    core = run.trainer
+    y_real, y_fake = core.step_labels
+    assert y_real.shape == (32,) and y_fake.shape == (32,) and int(y_real.max()) < core.data.num_classes
+    last = core.tricks.active["gradient_penalty"].last
+    assert last and all(v > 0 and v == v for v in last.values())

@@ -206,6 +206,7 @@ class Trainer:
         adv = self.objective.d_loss(d_real, d_fake, self.tricks.real_target)
         if self.has_aux:  # AC-GAN: classify reals and fakes; InfoGAN: Q recovers the fakes' codes
             adv = adv + aux_d_loss(self, aux_real, y_real, aux_fake, fake)
+        self.step_labels = (y_real, fake.y)  # for tricks that call D themselves (gradient penalties)
         loss = self.tricks.d_loss(self, adv, real, fake.x)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()

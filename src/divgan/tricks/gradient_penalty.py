@@ -69,10 +69,13 @@ class GradientPenalty(Trick):
         self.calls = 0  # D updates seen (the lazy interval counts these)
         self.last: dict[str, float] = {}
 
-    def _critic_fp32(self, trainer):
+    def _critic_fp32(self, trainer, y=None):
+        """C(x) in float32 through D_train; a conditional critic judges x under the labels ``y``."""
+        kw = {"y": y} if getattr(trainer, "conditional", False) else {}
+
         def critic(x):
             with torch.autocast(trainer.device.type, enabled=False):
-                return trainer.D_train(trainer.tricks.d_input(x, trainer.step)).float()
+                return trainer.D_train(trainer.tricks.d_input(x, trainer.step), **kw).float()
         return critic
 
     def d_loss(self, trainer, loss, real, fake):
@@ -80,14 +83,15 @@ class GradientPenalty(Trick):
         if (self.calls - 1) % self.p.every:
             return loss
         w = self.p.weight * self.p.every
-        critic = self._critic_fp32(trainer)
+        y_real, y_fake = getattr(trainer, "step_labels", (None, None))  # conditional runs: the D step's labels
         real, fake = real.float(), fake.float()
         for kind in self.p.kind:
-            if kind == "wgan_gp":
+            if kind == "wgan_gp":  # interpolates are judged under the real labels
                 eps = torch.rand(real.shape[0], generator=self.gen).to(real.device)
-                pen = w * wgan_gp(critic, real, fake, eps)
+                pen = w * wgan_gp(self._critic_fp32(trainer, y_real), real, fake, eps)
             else:
-                pen = 0.5 * w * zero_centred(critic, real if kind == "r1" else fake)
+                x, y = (real, y_real) if kind == "r1" else (fake, y_fake)
+                pen = 0.5 * w * zero_centred(self._critic_fp32(trainer, y), x)
             self.last[kind] = float(pen.detach())
             loss = loss + pen
         return loss

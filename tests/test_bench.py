@@ -103,3 +103,22 @@ def test_threads_bench_reports_default_against_fixed_counts():
     assert re.search(r"digits-dcgan +idle +default: +[\d.]+ steps/s \(ended at \d threads\) +threads=1: +[\d.]+ +threads=2: +[\d.]+ "
                      r"+best/default: [\d.]+×", out.stdout)
     assert re.search(r"worst best/default: [\d.]+× \(target ≤ 1.3\)", out.stdout)
+
+
+def test_quality_bench_runs_every_check_and_flags_a_failed_claim(capsys, monkeypatch):
+    """bench/quality.py (the mode-coverage claims over seeds that left the suite) on a smoke budget:
+    every check runs and prints its verdict; a failing claim makes the exit code 1."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("quality", REPO / "bench" / "quality.py")
+    quality = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quality)
+    assert quality.main(["--steps", "2", "--seeds", "2"]) == 0  # a smoke budget never fails
+    out = capsys.readouterr().out
+    for name in ("default", "ring-long", "unrolled"):
+        assert re.search(rf"^{name}: (OK|FAILED): .*\(smoke budget: not a verdict\)$", out, re.M), out
+    assert len(re.findall(r"ring-long seed \d: \d/8 modes", out)) == 2
+    monkeypatch.setitem(quality.CHECKS, "default", lambda seeds, steps: (False, "stub"))
+    assert quality.main(["--checks", "default"]) == 1
+    assert "default: FAILED: stub" in capsys.readouterr().out
+    assert quality.main(["--checks", "nope"]) == 2

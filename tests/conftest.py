@@ -1,4 +1,5 @@
-"""Shared fixtures: the repository paths, and a tiny trained toy run reused by several tests."""
+"""Shared fixtures: the repository paths, the session's cache folder, and a tiny trained toy run
+reused by several tests."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +11,20 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 
 TINY = ["train.steps=60", "train.batch_size=64", "eval.every=30", "eval.n_samples=500", "train.progress=false",
         "train.checkpoint_every=30", "generator.hidden=[32,32]", "discriminator.hidden=[32,32]"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_cache(tmp_path_factory):
+    """``$DIVGAN_CACHE`` for the whole session (subprocesses inherit it): decoded datasets and the
+    evaluators trained by ``evaluator_helpers`` are built once per session and shared by every test,
+    and a test never reads or fills the user's ``~/.cache/divgan`` (so a run here costs what it costs
+    on a fresh clone). Tests of the cache itself point ``DIVGAN_CACHE`` at their own ``tmp_path``."""
+    from evaluator_helpers import cache_root
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DIVGAN_CACHE", str(cache_root(tmp_path_factory)))
+    yield cache_root(tmp_path_factory)
+    mp.undo()
 
 
 @pytest.fixture(scope="session")

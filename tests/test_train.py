@@ -58,7 +58,7 @@ def test_default_run_is_the_ring_preset_and_ring_long_only_extends_its_budget():
     """The default run and ring-long's budget; their mode coverage (6 of 8 at seed 0; 8 of 8 on 3 of
     5 seeds) is a claim over long runs, checked by ``python bench/quality.py --checks default,ring-long``."""
     default, ring, long = divgan.load_config(), divgan.load_config("ring"), divgan.load_config("ring-long")
-    assert default == ring and default.data.name == "ring" and default.train.steps == 3000
+    assert default == ring and default.data["name"] == "ring" and default.train.steps == 3000
     assert long.data == ring.data and long.generator == ring.generator and long.discriminator == ring.discriminator
     assert long.train.steps == 8000 and long.optim.lr_g == long.optim.lr_d == 5e-4
 

@@ -35,3 +35,13 @@ def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "tiny"
     divgan.train("ring", out=out, overrides=TINY, log=lambda m: None)
     return out
+
+
+@pytest.fixture(scope="session")
+def ring_pair(tmp_path_factory):
+    """Two 20-step ring runs that differ in optim.lr_g and seed (for compare and the browser pages;
+    do not modify them in tests)."""
+    from report_helpers import small_ring_run
+
+    root = tmp_path_factory.mktemp("pair")
+    return small_ring_run(root / "a", 20), small_ring_run(root / "b", 20, "optim.lr_g=0.0005", "seed=3")

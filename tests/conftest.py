@@ -1,4 +1,5 @@
-"""Shared fixtures: the repository paths, and a tiny trained toy run reused by several tests."""
+"""Shared fixtures: the repository paths, the session's cache folder, and a tiny trained toy run
+reused by several tests."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,6 +13,20 @@ TINY = ["train.steps=60", "train.batch_size=64", "eval.every=30", "eval.n_sample
         "train.checkpoint_every=30", "generator.hidden=[32,32]", "discriminator.hidden=[32,32]"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_cache(tmp_path_factory):
+    """``$DIVGAN_CACHE`` for the whole session (subprocesses inherit it): decoded datasets and the
+    evaluators trained by ``evaluator_helpers`` are built once per session and shared by every test,
+    and a test never reads or fills the user's ``~/.cache/divgan`` (so a run here costs what it costs
+    on a fresh clone). Tests of the cache itself point ``DIVGAN_CACHE`` at their own ``tmp_path``."""
+    from evaluator_helpers import cache_root
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DIVGAN_CACHE", str(cache_root(tmp_path_factory)))
+    yield cache_root(tmp_path_factory)
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
     """A 60-step ring run on disk (do not modify it in tests)."""
@@ -20,3 +35,13 @@ def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "tiny"
     divgan.train("ring", out=out, overrides=TINY, log=lambda m: None)
     return out
+
+
+@pytest.fixture(scope="session")
+def ring_pair(tmp_path_factory):
+    """Two 20-step ring runs that differ in optim.lr_g and seed (for compare and the browser pages;
+    do not modify them in tests)."""
+    from report_helpers import small_ring_run
+
+    root = tmp_path_factory.mktemp("pair")
+    return small_ring_run(root / "a", 20), small_ring_run(root / "b", 20, "optim.lr_g=0.0005", "seed=3")

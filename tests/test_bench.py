@@ -1,5 +1,6 @@
 """bench/throughput.py and bench/scaling.py run end to end on tiny budgets and report every figure issue 9 asks for
 (the numbers themselves are benchmarks, never asserted)."""
+import importlib
 import re
 import subprocess
 import sys
@@ -30,20 +31,29 @@ def test_throughput_bench_reports_ratios_flops_peak_kernels_unrolled_memory():
     assert "peak RSS" in text and "USDT" not in out.stderr
 
 
-def test_throughput_bench_without_data_is_one_clear_error(tmp_path):
-    out = subprocess.run([sys.executable, str(REPO / "bench" / "throughput.py"), "--data-root", str(tmp_path)],
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 2 and out.stderr.strip().count("\n") == 0 and "MNIST not found" in out.stderr
+def bench_module(name: str):
+    """bench/NAME.py imported (its main runs in this process: no seconds of imports for a new one)."""
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
 
 
-def test_channels_last_bench_times_every_layout_and_precision():
+def test_throughput_bench_without_data_is_one_clear_error(tmp_path, capsys):
+    assert bench_module("throughput").main(["--data-root", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and "MNIST not found" in err
+
+
+def test_channels_last_bench_times_every_layout_and_precision(capsys, monkeypatch):
     """bench/channels_last.py times all four variants."""
-    out = subprocess.run([sys.executable, str(REPO / "bench" / "channels_last.py"), "--reps", "1", "--batch", "8", "--width", "8"],
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
+    monkeypatch.setattr(sys, "argv", ["channels_last.py", "--reps", "1", "--batch", "8", "--width", "8"])
+    bench_module("channels_last").main()
+    out = capsys.readouterr().out
     for layout in ("off", "on "):
         for prec in ("fp32", "bf16"):
-            assert re.search(rf"channels_last={layout} {prec}: +[\d.]+ ms  speed-up ×[\d.]+", out.stdout), out.stdout
+            assert re.search(rf"channels_last={layout} {prec}: +[\d.]+ ms  speed-up ×[\d.]+", out), out
 
 
 def test_reference_models_have_the_tutorials_layers_and_divgans_flop_count():
@@ -85,14 +95,18 @@ def test_scaling_bench_runs_the_preset_on_1_and_2_ranks(tmp_path):
     assert not list(tmp_path.iterdir())  # the runs went to a temporary folder
 
 
-def test_scaling_bench_bad_input_is_one_clear_error_line(tmp_path):
-    bench = [sys.executable, str(REPO / "bench" / "scaling.py")]
-    out = subprocess.run([*bench, "--nprocs", "1,3", "--global-batch", "64"], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 2 and "must split evenly" in out.stderr and out.stderr.strip().count("\n") == 0
-    out = subprocess.run([*bench, "--preset", "ring", "--steps", "2", "--global-batch", "8", "--set", "train.nokey=1"],
-                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert out.returncode != 0 and out.stderr.strip().count("\n") == 0
-    assert out.stderr.startswith("scaling: 1 process(es) failed: divgan: error: config error: unknown key 'train.nokey'")
+def test_scaling_bench_bad_input_is_one_clear_error_line(tmp_path, capsys, monkeypatch):
+    scaling = bench_module("scaling")
+    assert scaling.main(["--nprocs", "1,3", "--global-batch", "64"]) == 2
+    err = capsys.readouterr().err
+    assert "must split evenly" in err and err.strip().count("\n") == 0
+    # a failing rank (torchrun still runs it in its own process): SystemExit's message is the one stderr line
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        scaling.main(["--preset", "ring", "--steps", "2", "--global-batch", "8", "--set", "train.nokey=1"])
+    msg = str(stop.value.code)
+    assert msg.count("\n") == 0 and not list(tmp_path.iterdir())
+    assert msg.startswith("scaling: 1 process(es) failed: divgan: error: config error: unknown key 'train.nokey'")
 
 
 @pytest.mark.slow
@@ -124,3 +138,22 @@ def test_fgan_ring_bench_prints_mean_se_and_per_seed_modes(tmp_path):
     bad = subprocess.run([sys.executable, str(REPO / "bench" / "fgan_ring.py"), "--divergences", "nope", "--seeds", "1", "--steps", "2"],
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "unknown divergence 'nope'" in bad.stderr
+
+
+def test_quality_bench_runs_every_check_and_flags_a_failed_claim(capsys, monkeypatch):
+    """bench/quality.py (the mode-coverage claims over seeds that left the suite) on a smoke budget:
+    every check runs and prints its verdict; a failing claim makes the exit code 1."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("quality", REPO / "bench" / "quality.py")
+    quality = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quality)
+    assert quality.main(["--steps", "2", "--seeds", "2"]) == 0  # a smoke budget never fails
+    out = capsys.readouterr().out
+    for name in ("default", "ring-long", "unrolled"):
+        assert re.search(rf"^{name}: (OK|FAILED): .*\(smoke budget: not a verdict\)$", out, re.M), out
+    assert len(re.findall(r"ring-long seed \d: \d/8 modes", out)) == 2
+    monkeypatch.setitem(quality.CHECKS, "default", lambda seeds, steps: (False, "stub"))
+    assert quality.main(["--checks", "default"]) == 1
+    assert "default: FAILED: stub" in capsys.readouterr().out
+    assert quality.main(["--checks", "nope"]) == 2

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 from PIL import Image
-from report_helpers import small_ring_run
 
 from divgan.cli import main
 from divgan.commands import compare
 
 
-def test_compare_two_runs(tmp_path, capsys):
-    a = small_ring_run(tmp_path / "a", 20)
-    b = small_ring_run(tmp_path / "b", 20, "optim.lr_g=0.0005", "seed=3")
+def test_compare_two_runs(ring_pair, tmp_path, capsys):
+    a, b = ring_pair
     assert main(["compare", str(a.path), str(b.path), "--out", str(tmp_path / "cmp")]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()

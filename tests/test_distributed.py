@@ -29,16 +29,17 @@ import torch, torch.distributed as dist
 import divgan
 from divgan.train import distributed
 
-out, over = Path(sys.argv[1]), json.loads(sys.argv[2])
 cfg, quiet = {"data": {"name": "mixture1d"}}, {"log": lambda m: None}
-divgan.train(cfg, out=out / "full", overrides=over + ["train.steps=20"], **quiet)
-divgan.train(cfg, out=out / "half", overrides=over + ["train.steps=10"], **quiet)
-runs = {"resumed": divgan.resume(out / "half", ["train.steps=20"], **quiet),
-        "reuse": divgan.train(cfg, out=out / "reuse", overrides=over + ["train.steps=6", "train.reuse_fake=true",
-                              "tricks.feature_matching.mode=add", "tricks.unrolled.steps=1"], **quiet)}
-for name, run in runs.items():
-    t = run.trainer
-    torch.save({k: getattr(t, k).state_dict() for k in ("G", "D", "opt_g", "opt_d")}, out / f"{name}_rank{dist.get_rank()}.pt")
+for case, over in json.loads(sys.argv[2]).items():  # one torchrun for every case: its start-up costs seconds
+    out = Path(sys.argv[1]) / case
+    divgan.train(cfg, out=out / "full", overrides=over + ["train.steps=20"], **quiet)
+    divgan.train(cfg, out=out / "half", overrides=over + ["train.steps=10"], **quiet)
+    runs = {"resumed": divgan.resume(out / "half", ["train.steps=20"], **quiet),
+            "reuse": divgan.train(cfg, out=out / "reuse", overrides=over + ["train.steps=6", "train.reuse_fake=true",
+                                  "tricks.feature_matching.mode=add", "tricks.unrolled.steps=1"], **quiet)}
+    for name, run in runs.items():
+        t = run.trainer
+        torch.save({k: getattr(t, k).state_dict() for k in ("G", "D", "opt_g", "opt_d")}, out / f"{name}_rank{dist.get_rank()}.pt")
 distributed.shutdown()
 """
 
@@ -63,11 +64,25 @@ def torchrun(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **ONE_THREAD})
 
 
-def test_two_ranks_identical_weights_and_exact_resume(tmp_path):
-    script = tmp_path / "ddp_run.py"
+# RpGAN with R1 + R2 and WGAN-GP penalties (double backward through DDP), spectral norm, packing and EMA
+ZOO = DDP + ["objective.name=relativistic", "tricks.gradient_penalty.kind=[wgan_gp,r1,r2]", "tricks.gradient_penalty.weight=0.1",
+             "tricks.spectral_norm.enabled=true", "tricks.packing.m=2", "tricks.ema.decay=0.9"]
+
+
+@pytest.fixture(scope="module")
+def ddp_runs(tmp_path_factory):
+    """One torchrun (2 ranks) that trains, resumes and reuses fakes for the plain toy setting and the
+    modern zoo: ``root/plain/...`` and ``root/zoo/...``."""
+    root = tmp_path_factory.mktemp("ddp")
+    script = root / "ddp_run.py"
     script.write_text(SCRIPT)
-    done = torchrun(str(script), str(tmp_path), json.dumps(DDP))
+    done = torchrun(str(script), str(root), json.dumps({"plain": DDP, "zoo": ZOO}))
     assert done.returncode == 0, done.stderr[-3000:]
+    return root
+
+
+def test_two_ranks_identical_weights_and_exact_resume(ddp_runs):
+    tmp_path = ddp_runs / "plain"
     for name in ("resumed", "reuse"):
         r0, r1 = (torch.load(tmp_path / f"{name}_rank{r}.pt", weights_only=True) for r in (0, 1))
         assert_same_tensors(r0, r1, name)  # DDP kept every rank's weights and optimiser states equal
@@ -113,15 +128,10 @@ def test_ctrl_c_under_torchrun_then_resume_through_the_cli(tmp_path):
     assert latest_state(out)["step"] == state["step"] + 3
 
 
-def test_two_ranks_with_the_modern_zoo(tmp_path):
+def test_two_ranks_with_the_modern_zoo(ddp_runs):
     """RpGAN with R1 + R2 and WGAN-GP penalties (double backward through DDP), spectral norm, packing and
     EMA: ranks stay identical and the run resumes exactly on 2 ranks."""
-    script = tmp_path / "ddp_run.py"
-    script.write_text(SCRIPT)
-    zoo = DDP + ["objective.name=relativistic", "tricks.gradient_penalty.kind=[wgan_gp,r1,r2]", "tricks.gradient_penalty.weight=0.1",
-                 "tricks.spectral_norm.enabled=true", "tricks.packing.m=2", "tricks.ema.decay=0.9"]
-    done = torchrun(str(script), str(tmp_path), json.dumps(zoo))
-    assert done.returncode == 0, done.stderr[-3000:]
+    tmp_path = ddp_runs / "zoo"
     for name in ("resumed", "reuse"):
         r0, r1 = (torch.load(tmp_path / f"{name}_rank{r}.pt", weights_only=True) for r in (0, 1))
         assert_same_tensors(r0, r1, name)

@@ -23,6 +23,18 @@ from divgan.train.trainer import Trainer, TrainingDiverged
 QUIET = {"log": lambda m: None}
 
 
+def cli_main(capsys, *args: str) -> tuple[int, str, str]:
+    """``divgan ARGS`` through ``divgan.cli.main`` in this process (what the entry point runs, without
+    the seconds of imports of a new interpreter): (exit code, stdout, stderr). The kill -9 and signal
+    tests keep real subprocesses."""
+    from divgan.cli import main
+
+    capsys.readouterr()
+    rc = main(list(args))
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
 def _finite(state: dict) -> bool:
     return all(torch.isfinite(t).all() for k in ("G", "D") for t in state[k].values() if t.is_floating_point())
 
@@ -102,21 +114,19 @@ def test_damaged_newest_checkpoint_is_refused_then_falls_back_when_asked(tmp_pat
     assert_same_run(tmp_path / "ref", tmp_path / "run")
 
 
-def test_damaged_newest_checkpoint_on_the_command_line(tmp_path):
+def test_damaged_newest_checkpoint_on_the_command_line(tmp_path, capsys):
     """CLI: ``--resume`` and ``divgan sample`` refuse in one line, exit 2, change nothing; with
     ``--fallback`` they use the older checkpoint and say so in one line."""
     train(tmp_path / "run", 10)
     before = _damage(tmp_path / "run")
     for args in (["train", "--resume", str(tmp_path / "run")], ["sample", str(tmp_path / "run"), "--out", str(tmp_path / "s.npy")]):
-        proc = cli(*args)
-        _, err = proc.communicate(timeout=120)
-        assert proc.returncode == 2 and err.count("\n") == 1, err
+        rc, _, err = cli_main(capsys, *args)
+        assert rc == 2 and err.count("\n") == 1, err
         assert "step_00000010.pt is damaged; the newest usable one is step_00000005.pt: pass --fallback" in err
     assert {p: p.read_bytes() for p in (tmp_path / "run").rglob("*") if p.is_file()} == before
     assert not (tmp_path / "s.npy").exists()
-    proc = cli("sample", str(tmp_path / "run"), "--out", str(tmp_path / "s.npy"), "--fallback")
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0 and (tmp_path / "s.npy").exists(), err
+    rc, _, err = cli_main(capsys, "sample", str(tmp_path / "run"), "--out", str(tmp_path / "s.npy"), "--fallback")
+    assert rc == 0 and (tmp_path / "s.npy").exists(), err
     assert err.count("\n") == 1 and "step_00000010.pt is damaged; using step_00000005.pt" in err
 
 
@@ -168,7 +178,7 @@ def test_checkpoint_with_code_inside_is_refused_unexecuted(tmp_path, monkeypatch
     assert not marker.exists()
 
 
-def test_resuming_a_run_of_an_older_checkpoint_format_is_one_line_and_changes_nothing(tmp_path):
+def test_resuming_a_run_of_an_older_checkpoint_format_is_one_line_and_changes_nothing(tmp_path, capsys):
     """Format-1 checkpoints (feature maps flattened channel-major) would load DCGAN weights permuted:
     ``--resume`` refuses them in one line naming the reason, and neither renames them as damaged nor
     touches anything else in the run folder."""
@@ -176,9 +186,8 @@ def test_resuming_a_run_of_an_older_checkpoint_format_is_one_line_and_changes_no
     for _, path in checkpoint.step_checkpoints(tmp_path / "run" / "checkpoints"):
         torch.save({**torch.load(path, weights_only=True), "format": "divgan-checkpoint-1"}, path)
     before = {p: p.read_bytes() for p in (tmp_path / "run").rglob("*") if p.is_file()}
-    proc = cli("train", "--resume", str(tmp_path / "run"))
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 2 and err.count("\n") == 1, err
+    rc, _, err = cli_main(capsys, "train", "--resume", str(tmp_path / "run"))
+    assert rc == 2 and err.count("\n") == 1, err
     assert "cannot be loaded: it was written before convolutional models flattened" in err
     assert {p: p.read_bytes() for p in (tmp_path / "run").rglob("*") if p.is_file()} == before
 
@@ -218,13 +227,12 @@ def test_nan_stop_mode_never_writes_a_nan_checkpoint(tmp_path, monkeypatch):
     assert all(_finite(checkpoint.load(p)) for _, p in checkpoint.step_checkpoints(tmp_path / "run" / "checkpoints"))
 
 
-def test_exploding_run_stops_with_one_clear_line(tmp_path):
+def test_exploding_run_stops_with_one_clear_line(tmp_path, capsys):
     """A real divergence (SGD with an absurd learning rate) through the CLI: exit 2, one line, no NaN file."""
     out = tmp_path / "run"
-    proc = cli("train", str(toy_config(tmp_path)), "--out", str(out),
-               *set_args(toy(50, "optim.name=sgd", "optim.lr_g=1e30", "optim.lr_d=1e30", "train.max_rollbacks=1")))
-    _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 2
+    rc, _, stderr = cli_main(capsys, "train", str(toy_config(tmp_path)), "--out", str(out), "--set", "train.threads=1",
+                             *set_args(toy(50, "optim.name=sgd", "optim.lr_g=1e30", "optim.lr_d=1e30", "train.max_rollbacks=1")))
+    assert rc == 2
     lines = [x for x in stderr.splitlines() if x.startswith("divgan: error:")]
     assert len(lines) == 1 and "non-finite" in lines[0] and "Traceback" not in stderr
     assert all(_finite(checkpoint.load(p)) for _, p in checkpoint.step_checkpoints(out / "checkpoints"))

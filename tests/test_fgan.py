@@ -125,9 +125,8 @@ SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 @pytest.mark.skipif(not (SHARED / "MNIST" / "raw").is_dir(), reason="no ../shared/data")
 @pytest.mark.parametrize("name", NAMES)
-def test_mnist_fgan_presets_train_without_nan(name, tmp_path, monkeypatch):
+def test_mnist_fgan_presets_train_without_nan(name):
     """Each divergence's MNIST preset (the paper's MLP architecture) trains a few steps, finite throughout."""
-    monkeypatch.setenv("DIVGAN_CACHE", str(tmp_path / "cache"))
     preset = f"mnist-fgan-{name.replace('_', '-')}"
     run = train(preset, save=False, overrides=[f"data.root={SHARED}", "data.limit=500", "train.steps=4", "train.batch_size=32",
                                                "eval.every=4", "eval.n_samples=32", "train.progress=false", "train.on_nan=stop"],
@@ -150,7 +149,6 @@ def test_fgan_samples_uses_each_divergences_tuned_preset(tmp_path, monkeypatch):
     """Without CONFIG each divergence trains with its own mnist-fgan-<name> preset (its tuned learning rates)."""
     import divgan.api
 
-    monkeypatch.setenv("DIVGAN_CACHE", str(tmp_path / "cache"))
     seen = {}
     real_train = divgan.api.train
 

@@ -70,7 +70,17 @@ def test_unknown_section_busy_out_and_list(capsys, tmp_path):
 
 
 @pytest.mark.slow
-def test_lecture_quick_end_to_end(tmp_path, capsys):
+def test_lecture_quick_end_to_end(tmp_path, capsys, monkeypatch):
+    """Every real section runs through `divgan lecture --quick` and the page holds all their figures.
+    The wiring is what is tested, so the quick budgets (thousands of steps, for a human to see the
+    effects) shrink here to a few dozen steps."""
+    import divgan.lecture.sections as real_sections
+    import divgan.viz.zoo as viz_zoo
+
+    monkeypatch.setattr(lecture.Context, "budget", lambda self, quick, full: max(8, quick // 50))
+    monkeypatch.setattr(real_sections, "FGAN_DIVERGENCES", ("kl", "reverse_kl"))  # one panel figure either way
+    unrolling_figure = viz_zoo.unrolling_figure
+    monkeypatch.setattr(viz_zoo, "unrolling_figure", lambda preset, path, steps, *a, **kw: unrolling_figure(preset, path, 10, *a, **kw))
     out, gallery = tmp_path / "lecture", tmp_path / "gallery"
     assert main(["lecture", "--quick", "--out", str(out), "--gallery", str(gallery)]) == 0
     text = capsys.readouterr().out

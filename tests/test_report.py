@@ -39,12 +39,21 @@ def test_report_is_self_contained_with_metrics_reference_curves_and_links(run):
     assert "http://" not in page and "https://" not in page
 
 
-def test_report_is_written_at_each_evaluation(tmp_path, monkeypatch):
+def test_report_is_written_at_each_evaluation_and_in_progress(tmp_path, monkeypatch, capsys):
     calls = []
     real = report.write_report
     monkeypatch.setattr(report, "write_report", lambda *a, **k: calls.append(k.get("finished", False)) or real(*a, **k))
-    small_ring_run(tmp_path / "run", 20)
+    run = small_ring_run(tmp_path / "run", 20)
     assert calls == [False, False, True]  # two evaluations, then the end of training
+    monkeypatch.undo()
+    # the same run, as if still training (no summary, no reference yet): the page says so
+    run.path.joinpath("summary.json").unlink()
+    run.path.joinpath("reference.json").unlink()
+    report.write_report(run.path)
+    page = (run.path / "report.html").read_text()
+    assert "in progress: evaluated at step 20 of 20" in page
+    assert main(["report", str(tmp_path / "nope")]) == 2
+    assert "run directory not found" in capsys.readouterr().err
 
 
 def test_divgan_report_regenerates_from_the_run_directory(run, capsys):
@@ -62,17 +71,6 @@ def test_divgan_report_regenerates_from_the_run_directory(run, capsys):
     assert "Samples over training" in page and "step 10" in page
     assert "Latent walks" in page and "latent walk" in page
     assert "8 / 8" in page  # reference.json is reused
-
-
-def test_report_in_progress_and_missing_run(tmp_path, capsys):
-    run = small_ring_run(tmp_path / "run", 20)
-    run.path.joinpath("summary.json").unlink()
-    run.path.joinpath("reference.json").unlink()
-    report.write_report(run.path)
-    page = (run.path / "report.html").read_text()
-    assert "in progress: evaluated at step 20 of 20" in page
-    assert main(["report", str(tmp_path / "nope")]) == 2
-    assert "run directory not found" in capsys.readouterr().err
 
 
 def test_metric_series_skips_non_numeric_and_bookkeeping():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from browser_helpers import Browser, find_chromium
-from report_helpers import small_ring_run
 
 from divgan import lecture
 from divgan.cli import main
@@ -32,9 +31,8 @@ def test_checker_catches_broken_images_and_console_errors(browser, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("runs")
-    return small_ring_run(root / "a", 20), small_ring_run(root / "b", 10, "optim.lr_d=0.0005")
+def runs(ring_pair):
+    return ring_pair
 
 
 def test_report_renders(browser, runs):
@@ -51,7 +49,7 @@ def test_compare_page_renders(browser, runs, tmp_path, capsys):
 def test_lecture_page_renders(browser, runs, tmp_path):
     """The page writer with one real figure (the lecture end to end is rendered in test_lecture)."""
     run = runs[1]
-    fig = Figure(run.path / "samples" / "density.png", "the ring after 10 steps", "divgan train ring --set train.steps=10")
+    fig = Figure(run.path / "samples" / "density.png", "the ring after 20 steps", "divgan train ring --set train.steps=20")
     results = [Result(Section("ring", "The ring", lambda ctx: [fig]), [fig], 1.0),
                Result(Section("zoo", "The zoo", lambda ctx: []), missing=["divgan.nothing:here"])]
     out = tmp_path / "lecture"

@@ -25,6 +25,6 @@ def test_tensorboard_mirrors_metrics_jsonl(tmp_path):
     assert "tensorboard --logdir" in (run.path / "report.html").read_text()
 
 
-def test_tensorboard_off_by_default(tmp_path):
-    run = small_ring_run(tmp_path / "run", 10)
-    assert not (run.path / "tensorboard").exists()
+def test_tensorboard_off_by_default(tiny_run):
+    assert "tensorboard: false" in (tiny_run / "config.yaml").read_text()  # the default, not set by the run
+    assert not (tiny_run / "tensorboard").exists()

@@ -54,22 +54,13 @@ def test_python_api_load_returns_the_trained_generator(tiny_run):
     assert G(torch.zeros(3, 2)).shape == (3, 2)
 
 
-@pytest.mark.slow
-def test_default_run_covers_at_least_6_of_8_modes_with_seed_0():
-    run = divgan.train(None, save=False, overrides=["train.progress=false"], log=quiet)
-    assert run.config.train.steps == divgan.load_config().train.steps
-    assert run.summary["final"]["modes"] >= 6
-
-
-@pytest.mark.slow
-def test_long_ring_preset_covers_all_modes_on_3_of_5_seeds():
-    full = 0
-    for seed in range(5):
-        run = divgan.train("ring-long", save=False, overrides=[f"seed={seed}", "train.progress=false"], log=quiet)
-        full += run.summary["final"]["modes"] == 8
-        if full >= 3:
-            break
-    assert full >= 3
+def test_default_run_is_the_ring_preset_and_ring_long_only_extends_its_budget():
+    """The default run and ring-long's budget; their mode coverage (6 of 8 at seed 0; 8 of 8 on 3 of
+    5 seeds) is a claim over long runs, checked by ``python bench/quality.py --checks default,ring-long``."""
+    default, ring, long = divgan.load_config(), divgan.load_config("ring"), divgan.load_config("ring-long")
+    assert default == ring and default.data["name"] == "ring" and default.train.steps == 3000
+    assert long.data == ring.data and long.generator == ring.generator and long.discriminator == ring.discriminator
+    assert long.train.steps == 8000 and long.optim.lr_g == long.optim.lr_d == 5e-4
 
 
 def test_unknown_best_metric_is_one_clear_error_at_the_first_evaluation():

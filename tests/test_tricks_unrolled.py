@@ -118,14 +118,5 @@ def test_resumes_exactly():
     resumes_exactly("tricks.unrolled.steps=2")
 
 
-@pytest.mark.slow
-def test_unrolled_covers_more_grid_modes_than_vanilla():
-    """The claim of docs/tricks.md, with its budget (``divgan zoo --data grid --seeds 5 --steps 500
-    --techniques vanilla,unrolled``): on the 25-Gaussian grid the plain GAN
-    collapses to a few modes while the unrolled preset spreads over many."""
-    from divgan.commands.zoo import run_one
-
-    vanilla = [run_one("grid", "vanilla", s, 500)["modes"] for s in range(5)]
-    unrolled = [run_one("grid", "unrolled", s, 500)["modes"] for s in range(5)]
-    assert sum(unrolled) >= sum(vanilla) + 5 * 5, (vanilla, unrolled)
-    assert sum(u > v for u, v in zip(unrolled, vanilla)) >= 4, (vanilla, unrolled)
+# The claim of docs/tricks.md (the unrolled GAN covers more grid modes than the plain one over 5 seeds
+# of 500 steps) is a quality measurement over seeds: `python bench/quality.py --checks unrolled`.

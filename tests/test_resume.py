@@ -71,12 +71,13 @@ DCGAN = ["generator.width=8", "discriminator.width=8", "generator.latent_dim=16"
 
 @pytest.mark.slow
 @pytest.mark.skipif(not (SHARED_DATA / "MNIST" / "raw").is_dir(), reason="needs the MNIST files")
-def test_mnist_dcgan_with_historical_averaging_resumes_bitwise(tmp_path, monkeypatch):
-    # A cache of its own, without the session's MNIST evaluator: as on a fresh clone, the default
-    # feature metrics are skipped. KNOWN BUG (found when the session cache made the evaluator visible
-    # here): with the evaluator present, the resumed run's torch RNG state differs from the
-    # uninterrupted one (ranks[0].rng.torch), so evaluation with the feature metrics breaks exact resume.
-    monkeypatch.setenv("DIVGAN_CACHE", str(tmp_path / "cache"))
+def test_mnist_dcgan_with_historical_averaging_resumes_bitwise(tmp_path, tmp_path_factory):
+    # With the session's MNIST evaluator present, so that evaluation runs the feature metrics: they
+    # once drew from the global torch RNG and broke exact resume (ranks[0].rng.torch differed); the
+    # driver now evaluates on forked random states.
+    from evaluator_helpers import trained_evaluator
+
+    trained_evaluator(tmp_path_factory, "mnist")
     quiet = {"log": lambda m: None}
     # 48 images, batches of 16 drawn twice per step: the epoch order wraps several times
     divgan.train("mnist-dcgan", out=tmp_path / "full", overrides=[*DCGAN, "train.steps=6"], **quiet)

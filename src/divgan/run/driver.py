@@ -63,16 +63,21 @@ class Driver:
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self) -> dict:
+        """Sample, score every metric, tell the callbacks. Evaluation runs on forked random states: a
+        metric or figure that draws random numbers (subsets, jitter) never changes the training's
+        stream, so a run is the same with any metrics, and resumes bit-exactly."""
         core = self.core
         distributed.sync_buffers(core.G, core.D)  # every rank evaluates the same model
-        labels = core.asked_labels(self.cfg.eval.n_samples)  # conditional runs: every class in turn
-        samples = core.sample(self.cfg.eval.n_samples, labels=labels)
-        self.context.step, self.context.labels = core.step, labels
-        row = {"step": core.step, "d_loss": core.recent("d_loss"), "g_loss": core.recent("g_loss"), "value": core.recent("value")}
-        for name in self.metric_names:
-            row.update(METRICS[name](self.context, samples))
-        self.metrics_log.append(row)
-        self._emit("on_evaluate", row, samples)
+        cuda = [core.device] if core.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):
+            labels = core.asked_labels(self.cfg.eval.n_samples)  # conditional runs: every class in turn
+            samples = core.sample(self.cfg.eval.n_samples, labels=labels)
+            self.context.step, self.context.labels = core.step, labels
+            row = {"step": core.step, "d_loss": core.recent("d_loss"), "g_loss": core.recent("g_loss"), "value": core.recent("value")}
+            for name in self.metric_names:
+                row.update(METRICS[name](self.context, samples))
+            self.metrics_log.append(row)
+            self._emit("on_evaluate", row, samples)
         self._track_best(row)
         return row
 

@@ -40,7 +40,7 @@ from divgan.config import load_config
 from divgan.train.trainer import Trainer
 preset, steps, limit, *sets = sys.argv[1:]
 cfg = load_config(preset, ["train.progress=false", *sets])
-t = Trainer(cfg, None, log=lambda m: None)
+t = Trainer(cfg, log=lambda m: None)
 t.train_step()  # lazy initialisation
 start, done = time.perf_counter(), 0
 while done < int(steps) and time.perf_counter() - start < float(limit):

@@ -39,7 +39,7 @@ def test_bad_values_give_one_line_naming_key_and_allowed(override, fragment):
 
 
 def test_unknown_key_lists_allowed_keys():
-    with pytest.raises(DivganError, match="allowed here: steps, batch_size"):
+    with pytest.raises(DivganError, match="allowed here: steps, minutes, batch_size"):
         load_config("ring", ["train.stepz=3"])
 
 

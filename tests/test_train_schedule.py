@@ -19,7 +19,7 @@ SMALL = ["generator.hidden=[16]", "discriminator.hidden=[16]", "train.batch_size
 
 def trainer(*extra: str) -> Trainer:
     torch.set_num_threads(1)
-    return Trainer(load_config("ring", [*SMALL, *extra]), log=lambda m: None)
+    return Trainer(load_config("ring-vanilla", [*SMALL, *extra]), log=lambda m: None)
 
 
 def lrs_taken(tr: Trainer, steps: int) -> list[tuple[float, float]]:

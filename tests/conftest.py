@@ -33,7 +33,7 @@ def tiny_run(tmp_path_factory):
     import divgan
 
     out = tmp_path_factory.mktemp("runs") / "tiny"
-    divgan.train("ring", out=out, overrides=TINY, log=lambda m: None)
+    divgan.train("ring-vanilla", out=out, overrides=TINY, log=lambda m: None)
     return out
 
 

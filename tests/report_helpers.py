@@ -11,4 +11,4 @@ TINY = ["generator.hidden=[32,32]", "discriminator.hidden=[32,32]", "train.batch
 
 def small_ring_run(path: Path, steps: int = 30, *extra: str) -> divgan.api.Run:
     """A ring run of ``steps`` generator updates with an evaluation every 10 steps."""
-    return divgan.train("ring", out=path, overrides=[*TINY, f"train.steps={steps}", *extra], log=lambda m: None)
+    return divgan.train("ring-vanilla", out=path, overrides=[*TINY, f"train.steps={steps}", *extra], log=lambda m: None)

@@ -49,7 +49,7 @@ def test_losses_are_finite_at_extreme_critic_outputs(name, loss):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_divergence_trains_on_the_ring_without_nan(name):
-    run = train("ring", save=False, overrides=[
+    run = train("ring-vanilla", save=False, overrides=[
         "objective.name=fgan", f"objective.divergence={name}", "train.steps=40", "train.batch_size=64",
         "generator.hidden=[32,32]", "discriminator.hidden=[32,32]", "eval.every=40", "eval.n_samples=300",
         "train.progress=false", "train.on_nan=stop"], log=lambda m: None)
@@ -138,10 +138,10 @@ def test_mnist_fgan_presets_train_without_nan(name):
 def test_fgan_samples_command_rows_per_divergence(tmp_path, capsys):
     """With CONFIG every divergence trains on that config; one row each, finals in FILE.json."""
     out = tmp_path / "rows.png"
-    assert main(["fgan-samples", "ring", "--out", str(out), "--steps", "5", "--divergences", "kl,tv", "--n", "50"]) == 0
+    assert main(["fgan-samples", "ring-vanilla", "--out", str(out), "--steps", "5", "--divergences", "kl,tv", "--n", "50"]) == 0
     assert out.exists() and set(json.loads(out.with_suffix(".json").read_text())) == {"kl", "tv"}
-    assert main(["fgan-samples", "ring", "--out", str(out), "--divergences", "nope"]) == 2
-    assert main(["fgan-samples", "ring", "--out", str(tmp_path / "rows.jpg")]) == 2
+    assert main(["fgan-samples", "ring-vanilla", "--out", str(out), "--divergences", "nope"]) == 2
+    assert main(["fgan-samples", "ring-vanilla", "--out", str(tmp_path / "rows.jpg")]) == 2
 
 
 @pytest.mark.skipif(not (SHARED / "MNIST" / "raw").is_dir(), reason="no ../shared/data")

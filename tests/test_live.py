@@ -141,7 +141,7 @@ def driver_of(cfg, path):
 
 @pytest.fixture
 def driver(tmp_path):
-    return driver_of(load_config("ring", SMALL), tmp_path / "run")
+    return driver_of(load_config("ring-vanilla", SMALL), tmp_path / "run")
 
 
 def test_publisher_writes_at_a_bounded_rate(driver):
@@ -221,7 +221,7 @@ def test_train_with_live_stops_from_the_page_and_checkpoints(tmp_path):
                 write_control(driver.run.path, "stop")
                 pub._next_poll = 0.0
 
-    run = divgan.train("ring", out=tmp_path / "run", overrides=[*SMALL, "train.steps=50"], log=lambda m: None,
+    run = divgan.train("ring-vanilla", out=tmp_path / "run", overrides=[*SMALL, "train.steps=50"], log=lambda m: None,
                        callbacks=[StopAt(), pub])
     assert run.summary["interrupted"] and run.summary["step"] == 4  # the step in progress finishes
     assert (tmp_path / "run" / "checkpoints" / "step_00000004.pt").is_file()

@@ -29,7 +29,7 @@ def browser():
 
 def test_live_page_updates_pauses_resumes_and_stops(browser, tmp_path):
     out = tmp_path / "run"
-    run = LiveRun("ring", "--out", str(out), *[a for s in [*SMALL, "train.steps=1000000"] for a in ("--set", s)])
+    run = LiveRun("ring-vanilla", "--out", str(out), *[a for s in [*SMALL, "train.steps=1000000"] for a in ("--set", s)])
     try:
         page = LivePage(browser, run.url)
         page.wait_for(lambda: page.step() > 0 and page.text("status") == "running", what="first state")
@@ -62,5 +62,5 @@ def test_live_page_updates_pauses_resumes_and_stops(browser, tmp_path):
     assert json.loads((out / "live" / "state.json").read_text())["status"] == "stopped"
     # the stopped run continues exactly: the same state as an uninterrupted run of the same length
     divgan.resume(out, [f"train.steps={stopped + 3}"], log=lambda m: None)
-    divgan.train("ring", out=tmp_path / "ref", overrides=[*SMALL, f"train.steps={stopped + 3}"], log=lambda m: None)
+    divgan.train("ring-vanilla", out=tmp_path / "ref", overrides=[*SMALL, f"train.steps={stopped + 3}"], log=lambda m: None)
     assert_same_run(tmp_path / "ref", out)

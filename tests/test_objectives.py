@@ -84,7 +84,7 @@ def test_hinge_losses_equal_hand_computed_values():
 
 
 def test_least_squares_uses_its_targets():
-    obj = build_objective(load_config("ring", ["objective.name=least_squares", "objective.a=-1", "objective.b=1",
+    obj = build_objective(load_config("ring-vanilla", ["objective.name=least_squares", "objective.a=-1", "objective.b=1",
                                                "objective.c=0"]).objective)
     d = 0.5 * sum((r - 1) ** 2 for r in (2.0, -0.5, 0.25)) / 3 + 0.5 * sum((q + 1) ** 2 for q in (0.5, -3.0, 1.5)) / 3
     assert math.isclose(obj.d_loss(R, Q).item(), d, rel_tol=1e-6)

@@ -29,15 +29,15 @@ def test_no_run_dir_and_no_callbacks_writes_no_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DIVGAN_CACHE", str(tmp_path / "cache"))
-    run = divgan.train("ring", overrides=TINY, save=False, callbacks=[], log=lambda m: None)
+    run = divgan.train("ring-vanilla", overrides=TINY, save=False, callbacks=[], log=lambda m: None)
     assert run.path is None and run.trainer.step == 20 and len(run.driver.metrics_log) == 2
     assert _files(tmp_path) == set()
 
 
 def test_same_seed_same_weights_with_and_without_the_figure_callbacks(tmp_path):
     """The default callbacks (metrics.jsonl, density figure, report page) against none at all."""
-    with_figures = divgan.train("ring", out=tmp_path / "a", overrides=TINY, log=lambda m: None)
-    without = divgan.train("ring", overrides=TINY, save=False, callbacks=[], log=lambda m: None)
+    with_figures = divgan.train("ring-vanilla", out=tmp_path / "a", overrides=TINY, log=lambda m: None)
+    without = divgan.train("ring-vanilla", overrides=TINY, save=False, callbacks=[], log=lambda m: None)
     assert (tmp_path / "a" / "samples" / "density.png").exists() and (tmp_path / "a" / "report.html").exists()
     for key in ("G", "D"):
         a, b = getattr(with_figures.trainer, key).state_dict(), getattr(without.trainer, key).state_dict()
@@ -63,15 +63,15 @@ class Recorder(Callback):
 
 def test_a_callback_sees_each_step_and_row_and_can_stop_the_run():
     rec = Recorder()
-    divgan.train("ring", overrides=TINY, save=False, callbacks=[rec], log=lambda m: None)
+    divgan.train("ring-vanilla", overrides=TINY, save=False, callbacks=[rec], log=lambda m: None)
     assert rec.steps == list(range(1, 21)) and rec.rows == [(10, 200), (20, 200)] and rec.finished["steps"] == 20
     rec = Recorder(stop_at=7)
-    run = divgan.train("ring", overrides=TINY, save=False, callbacks=[rec], log=lambda m: None)
+    run = divgan.train("ring-vanilla", overrides=TINY, save=False, callbacks=[rec], log=lambda m: None)
     assert run.trainer.step == 8 and rec.steps[-1] == 8 and run.summary["stop_requested"]  # after the next step
 
 
 def test_paused_driver_waits_until_resumed():
-    core = Trainer(load_config("ring", TINY), log=lambda m: None)
+    core = Trainer(load_config("ring-vanilla", TINY), log=lambda m: None)
     driver = Driver(core)
     driver.paused = True
     thread = threading.Thread(target=driver.fit)

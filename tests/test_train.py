@@ -28,22 +28,22 @@ def test_run_directory_contract(tiny_run):
 
 
 def test_same_seed_gives_identical_metrics_and_weights():
-    runs = [divgan.train("ring", save=False, overrides=TINY, log=quiet) for _ in range(2)]
+    runs = [divgan.train("ring-vanilla", save=False, overrides=TINY, log=quiet) for _ in range(2)]
     assert runs[0].driver.metrics_log == runs[1].driver.metrics_log
     for a, b in zip(runs[0].generator.parameters(), runs[1].generator.parameters()):
         assert torch.equal(a, b)
-    other = divgan.train("ring", save=False, overrides=TINY + ["seed=1"], log=quiet)
+    other = divgan.train("ring-vanilla", save=False, overrides=TINY + ["seed=1"], log=quiet)
     assert other.trainer.losses != runs[0].trainer.losses
 
 
 def test_k_discriminator_steps_per_generator_step():
-    run = divgan.train("ring", save=False, overrides=TINY + ["train.steps=5", "train.d_steps=3"], log=quiet)
+    run = divgan.train("ring-vanilla", save=False, overrides=TINY + ["train.steps=5", "train.d_steps=3"], log=quiet)
     state = run.trainer.opt_d.state_dict()["state"]
     assert int(state[0]["step"]) == 15 and int(run.trainer.opt_g.state_dict()["state"][0]["step"]) == 5
 
 
 def test_sgd_with_momentum_and_minimax_objective_train():
-    run = divgan.train("ring", save=False, overrides=TINY + ["optim.name=sgd", "optim.lr_g=0.01", "optim.lr_d=0.01", "objective.name=minimax"], log=quiet)
+    run = divgan.train("ring-vanilla", save=False, overrides=TINY + ["optim.name=sgd", "optim.lr_g=0.01", "optim.lr_d=0.01", "objective.name=minimax"], log=quiet)
     assert isinstance(run.trainer.opt_g, torch.optim.SGD) and run.trainer.opt_g.param_groups[0]["momentum"] == 0.9
     assert all(map(lambda v: v == v, run.trainer.losses["g_loss"]))
 
@@ -65,7 +65,7 @@ def test_default_run_is_the_ring_preset_and_ring_long_only_extends_its_budget():
 
 def test_unknown_best_metric_is_one_clear_error_at_the_first_evaluation():
     with pytest.raises(divgan.DivganError, match="eval.best_metric: this run has no metric 'modez'; it has: .*modes"):
-        divgan.train("ring", save=False, overrides=TINY + ["eval.best_metric=modez"], log=quiet)
+        divgan.train("ring-vanilla", save=False, overrides=TINY + ["eval.best_metric=modez"], log=quiet)
 
 
 def test_default_run_directory_is_named_after_the_preset():
@@ -77,7 +77,7 @@ def test_default_run_directory_is_named_after_the_preset():
 
 def test_train_minutes_stops_cleanly_on_the_time_budget(tmp_path):
     out = tmp_path / "timed"
-    run = divgan.train("ring", out=out, overrides=TINY + ["train.steps=100000000", "train.minutes=0.005"], log=quiet)
+    run = divgan.train("ring-vanilla", out=out, overrides=TINY + ["train.steps=100000000", "train.minutes=0.005"], log=quiet)
     s = run.summary
     assert 0 < s["steps"] < 100000000 and s["seconds"] >= 0.3  # 0.005 min = 0.3 s
     assert s["final"]["step"] == s["steps"]  # evaluated at the step it stopped

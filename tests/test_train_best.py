@@ -25,14 +25,14 @@ BASE = ["train.steps=50", "train.batch_size=32", "eval.every=10", "eval.n_sample
 
 @pytest.mark.parametrize("mode,best_step,best_value", [("min", 20, 3.0), ("max", 50, 6.0)])
 def test_best_checkpoint_follows_the_metric(tmp_path, mode, best_step, best_value):
-    run = divgan.train("ring", out=tmp_path / "r", overrides=BASE + [f"eval.best_mode={mode}"], log=lambda m: None)
+    run = divgan.train("ring-vanilla", out=tmp_path / "r", overrides=BASE + [f"eval.best_mode={mode}"], log=lambda m: None)
     assert run.summary["best"] == {"metric": "score", "value": best_value, "step": best_step}
     assert load_trainer(run.path, "best").step == best_step
     assert run.summary["steps"] == 50 and not run.summary["stopped_early"]
 
 
 def test_early_stopping_after_patience_evaluations_without_improvement(tmp_path):
-    run = divgan.train("ring", out=tmp_path / "r", overrides=BASE + ["eval.best_mode=min", "eval.early_stop_patience=2"],
+    run = divgan.train("ring-vanilla", out=tmp_path / "r", overrides=BASE + ["eval.best_mode=min", "eval.early_stop_patience=2"],
                        log=lambda m: None)
     # best at step 20 (3.0); steps 30 and 40 do not improve -> stop at step 40
     assert run.summary["stopped_early"] and run.summary["steps"] == 40

@@ -48,7 +48,7 @@ def test_ema_composes_with_objectives_and_a_lecture_trick():
 def test_a_saved_run_samples_with_the_average(tmp_path):
     import divgan
 
-    run = divgan.train("ring", out=tmp_path / "run", log=lambda m: None, overrides=[
+    run = divgan.train("ring-vanilla", out=tmp_path / "run", log=lambda m: None, overrides=[
         "tricks.ema.decay=0.9", "train.steps=4", "eval.every=4", "eval.n_samples=50", "train.progress=false",
         "generator.hidden=[8]", "discriminator.hidden=[8]", "train.batch_size=16"])
     G = divgan.load(tmp_path / "run")

@@ -16,7 +16,7 @@ TINY = [
 ]
 
 
-def tiny_trainer(*overrides: str, preset: str = "ring") -> Trainer:
+def tiny_trainer(*overrides: str, preset: str = "ring-vanilla") -> Trainer:
     return Trainer(load_config(preset, [*TINY, *overrides]), log=lambda m: None)
 
 

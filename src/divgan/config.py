@@ -88,6 +88,11 @@ class OptimConfig(Params):
     lr_d: float = Field(1e-3, gt=0, description="discriminator learning rate")
     betas: tuple[float, float] = Field((0.5, 0.999), description="Adam's (β1, β2)")
     momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum")
+    schedule: Literal["constant", "linear", "cosine"] = Field(
+        "constant", description="learning-rate schedule over train.steps, both players: constant, linear or cosine "
+                                "decay to final_ratio × lr at the last step (divgan.train.schedule)")
+    warmup: int = Field(0, ge=0, description="steps of linear learning-rate warm-up from lr/warmup to lr (0 = none)")
+    final_ratio: float = Field(0.0, ge=0, le=1, description="linear/cosine schedules: lr at train.steps as a fraction of lr")
 
 
 class TrainConfig(Params):

@@ -6,7 +6,7 @@ import math
 import time
 
 
-BASES = {"ring": "ring", "grid": "grid-vanilla"}
+BASES = {"ring": "ring-vanilla", "grid": "grid-vanilla"}
 
 TECHNIQUES: dict[str, list[str]] = {
     "vanilla": [],

@@ -32,7 +32,7 @@ class Ring(Protocol):
 @protocol("grid")
 class Grid(Protocol):
     title = "Grid of 25 Gaussians (PacGAN Table 1): modes covered, % high-quality samples, KL(modes ‖ uniform)"
-    configs = ("grid-vanilla",)
+    configs = ("grid-rpgan",)
     datasets = ("grid",)
     metrics = ("modes",)
     n_samples = 2500

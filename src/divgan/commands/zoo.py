@@ -1,6 +1,6 @@
 """``divgan zoo``: vanilla vs each stabilisation trick on the ring or the grid, over several seeds.
 
-Every technique is the toy preset (``ring`` or ``grid-vanilla``) plus the overrides in ``TECHNIQUES``;
+Every technique is the plain toy preset (``ring-vanilla`` or ``grid-vanilla``) plus the overrides in ``TECHNIQUES``;
 each run trains for the same budget (``--steps``) and is scored once at the end with the toy protocol
 (``divgan.metrics.toy.mode_stats`` on 2,500 samples): modes covered, % high-quality samples and
 KL(mode histogram ‖ uniform), reported as mean ± standard error over the seeds.

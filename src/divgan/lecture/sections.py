@@ -25,7 +25,7 @@ def _modes_text(final: dict) -> str:
 def ring_run(ctx):
     """The lecture's ring run (shared by the ring and theory sections)."""
     steps = ctx.budget(2000, 8000)
-    return ctx.train("ring", "ring", [f"train.steps={steps}", f"eval.every={steps // 5}"])
+    return ctx.train("ring", "ring-vanilla", [f"train.steps={steps}", f"eval.every={steps // 5}"])
 
 
 @section("divergences", "Divergence convergence: forward KL, reverse KL and friends",
@@ -105,7 +105,7 @@ def zoo(ctx) -> list[Figure]:
                    "plain GAN, instance noise, feature matching, historical averaging, minibatch discrimination, one-sided "
                    "label smoothing and the unrolled GAN (5 look-ahead steps). Panel titles: modes covered (of 25). One seed "
                    f"is an anecdote; `divgan zoo --seeds 5` gives mean ± s.e. over seeds.", zoo_cmd, table(results, list(LECTURE_TECHNIQUES)))]
-    preset, fsteps, unroll = ("ring", 800, 5) if ctx.quick else ("ring-unrolled-metz", 25000, 10)
+    preset, fsteps, unroll = ("ring-vanilla", 800, 5) if ctx.quick else ("ring-unrolled-metz", 25000, 10)
     metz = unrolling_figure(preset, ctx.fig("zoo_unrolled"), fsteps, (0, unroll), panels=5)
     figs.append(Figure(metz, f"Metz et al. 2016, Fig. 1 on the {preset} preset: generator samples for a fixed z over "
                        f"{fsteps} steps, without unrolling (top) and with {unroll} unrolled discriminator steps (bottom); "
@@ -177,7 +177,7 @@ def fgan_ring(ctx) -> list[Figure]:
     r1 = ["tricks.gradient_penalty.kind=r1", "tricks.gradient_penalty.weight=0.1"]
     snaps, titles, cmds = [], [], []
     for div in FGAN_DIVERGENCES:
-        run, cmd = ctx.train(f"fgan_ring_{div}", "ring", ["objective.name=fgan", f"objective.divergence={div}", *r1,
+        run, cmd = ctx.train(f"fgan_ring_{div}", "ring-vanilla", ["objective.name=fgan", f"objective.divergence={div}", *r1,
                                                           f"train.steps={steps}", f"eval.every={steps}", "eval.snapshots=1"])
         snaps.append(snapshot(run.trainer))
         final = run.summary["final"]

@@ -1,8 +1,8 @@
 """Every f-divergence of the catalogue on the 8-Gaussian ring: modes covered over seeds.
 
-For each divergence and seed it trains the ``ring`` preset with the f-GAN objective
+For each divergence and seed it trains the ``ring-vanilla`` preset (the plain GAN) with the f-GAN objective
 
-    divgan train ring --set objective.name=fgan --set objective.divergence=NAME --set seed=S [--set ...]
+    divgan train ring-vanilla --set objective.name=fgan --set objective.divergence=NAME --set seed=S [--set ...]
 
 (in this process, one after the other, one thread each), and prints per divergence the modes covered
 at the last step on every seed and the mean ± standard error of modes, % high-quality samples and
@@ -38,10 +38,10 @@ def one(div: str, seed: int, steps: int | None, extra: list[str]) -> dict:
     if steps is not None:
         sets += [f"train.steps={steps}", f"eval.every={steps}"]
     t = time.time()
-    run = train("ring", overrides=sets + extra, save=False, log=lambda *a, **k: None)
+    run = train("ring-vanilla", overrides=sets + extra, save=False, log=lambda *a, **k: None)
     final = run.summary["final"]
     return {"divergence": div, "seed": seed, "modes": final["modes"], "high_quality": final["high_quality"],
-            "kl_uniform": final["kl_uniform"], "rollbacks": run.trainer.rollbacks, "seconds": round(time.time() - t, 1)}
+            "kl_uniform": final["kl_uniform"], "rollbacks": run.driver.rollbacks, "seconds": round(time.time() - t, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--divergences", default=",".join(DIVERGENCES.names()))
     p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--steps", type=int, default=None, help="generator steps (default: the ring preset's)")
+    p.add_argument("--steps", type=int, default=None, help="generator steps (default: the ring-vanilla preset's)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--json", default=None)
     a = p.parse_args(argv)

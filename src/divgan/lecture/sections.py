@@ -79,27 +79,35 @@ def theory(ctx) -> list[Figure]:
                    f"{cmd}; divgan theory runs/ring", text.strip())]
 
 
+def zoo_panels(ctx, data: str, techniques, steps: int, fig: str, title: str):
+    """One run per zoo technique on ``data`` (one seed, ``steps``): the density panels (titles: modes
+    covered and % high-quality samples) and the rows for ``zoo.table``."""
+    from ..viz.toy import plot_density_panels, snapshot
+    from ..zoo import BASES, overrides
+
+    snaps, titles, results = [], [], []
+    for tech in techniques:
+        sets = [*overrides(tech, data), f"train.steps={steps}", f"eval.every={steps}", "eval.snapshots=1"]
+        if tech == "instance_noise":  # anneal to zero over the run, as `divgan zoo` does
+            sets.append(f"tricks.instance_noise.anneal_steps={steps}")
+        run, _ = ctx.train(f"zoo_{data}_{tech}", BASES[data], sets)
+        final = run.summary["final"]
+        snaps.append(snapshot(run.trainer))
+        titles.append(f"{tech.replace('_', ' ')}: {final['modes']}/{final['modes_total']}, {final['high_quality']:.0f}% HQ")
+        results.append({"technique": tech, "seed": 0, "seconds": run.summary["seconds"],
+                        **{k: final[k] for k in ("modes", "modes_total", "high_quality", "kl_uniform")}})
+    return plot_density_panels(run.trainer.data, snaps, ctx.fig(fig), titles=titles, title=title), results
+
+
 @section("zoo", "Mode collapse and its remedies, side by side",
          requires=("divgan.zoo:TECHNIQUES", "divgan.zoo:table", "divgan.viz.zoo:unrolling_figure"))
 def zoo(ctx) -> list[Figure]:
-    from ..zoo import BASES, LECTURE_TECHNIQUES, overrides, table
-    from ..viz.toy import plot_density_panels, snapshot
     from ..viz.zoo import unrolling_figure
+    from ..zoo import LECTURE_TECHNIQUES, table
 
     steps = ctx.budget(800, 3000)
-    snaps, titles, results = [], [], []
-    for tech in LECTURE_TECHNIQUES:
-        sets = [*overrides(tech, "grid"), f"train.steps={steps}", f"eval.every={steps}", "eval.snapshots=1"]
-        if tech == "instance_noise":  # anneal to zero over the run, as `divgan zoo` does
-            sets.append(f"tricks.instance_noise.anneal_steps={steps}")
-        run, cmd = ctx.train(f"zoo_{tech}", BASES["grid"], sets)
-        final = run.summary["final"]
-        snaps.append(snapshot(run.trainer))
-        titles.append(f"{tech.replace('_', ' ')}: {final['modes']}/{final['modes_total']}")
-        results.append({"technique": tech, "seed": 0, "seconds": run.summary["seconds"],
-                        **{k: final[k] for k in ("modes", "modes_total", "high_quality", "kl_uniform")}})
-    side = plot_density_panels(run.trainer.data, snaps, ctx.fig("zoo_grid"), titles=titles,
-                               title="the 25-Gaussian grid after the same budget: vanilla and each remedy (samples in green)")
+    side, results = zoo_panels(ctx, "grid", LECTURE_TECHNIQUES, steps, "zoo_grid",
+                               "the 25-Gaussian grid after the same budget: vanilla and each remedy (samples in green)")
     zoo_cmd = f"divgan zoo --data grid --seeds 1 --steps {steps} --techniques {','.join(LECTURE_TECHNIQUES)}"
     figs = [Figure(side, f"Mode collapse and its remedies on the 5×5 grid of Gaussians, one seed, {steps} generator steps each: "
                    "plain GAN, instance noise, feature matching, historical averaging, minibatch discrimination, one-sided "
@@ -120,8 +128,7 @@ def zoo(ctx) -> list[Figure]:
          requires=("divgan.zoo:MODERN_TECHNIQUES", "divgan.ipm:plot_dirac_gan"))
 def after_lecture(ctx) -> list[Figure]:
     from ..ipm import plot_dirac_gan
-    from ..viz.toy import plot_density_panels, snapshot
-    from ..zoo import BASES, MODERN_TECHNIQUES, overrides, table
+    from ..zoo import MODERN_TECHNIQUES, table
 
     dirac = plot_dirac_gan(ctx.fig("dirac_gan"))
     figs = [Figure(dirac, "The Dirac-GAN of Mescheder et al. 2018: data δ₀, generator δ_θ, linear critic C(x) = ψx, "
@@ -130,17 +137,8 @@ def after_lecture(ctx) -> list[Figure]:
                    "makes it converge. This is why R1/R2 (and the gradient penalties) stabilise GAN training.",
                    "python -c 'from divgan.ipm import plot_dirac_gan; plot_dirac_gan(\"dirac_gan.png\")'")]
     steps = ctx.budget(800, 3000)
-    snaps, titles, results = [], [], []
-    for tech in ("vanilla", *MODERN_TECHNIQUES):
-        run, cmd = ctx.train(f"modern_{tech}", BASES["ring"], [*overrides(tech, "ring"), f"train.steps={steps}",
-                                                                 f"eval.every={steps}", "eval.snapshots=1"])
-        final = run.summary["final"]
-        snaps.append(snapshot(run.trainer))
-        titles.append(f"{tech.replace('_', ' ')}: {final['modes']}/{final['modes_total']}, {final['high_quality']:.0f}% HQ")
-        results.append({"technique": tech, "seed": 0, "seconds": run.summary["seconds"],
-                        **{k: final[k] for k in ("modes", "modes_total", "high_quality", "kl_uniform")}})
-    side = plot_density_panels(run.trainer.data, snaps, ctx.fig("zoo_modern_ring"), titles=titles,
-                               title="the ring after the same budget: the plain GAN and each post-2016 technique (samples in green)")
+    side, results = zoo_panels(ctx, "ring", ("vanilla", *MODERN_TECHNIQUES), steps, "zoo_modern_ring",
+                               "the ring after the same budget: the plain GAN and each post-2016 technique (samples in green)")
     figs.append(Figure(side, f"The techniques that made GANs dependable after 2016, on the 8-Gaussian ring, one seed, {steps} "
                        "generator steps each: least squares (Mao et al. 2017), hinge + spectral norm (Miyato et al. 2018), "
                        "WGAN-GP (Gulrajani et al. 2017), R1 (Mescheder et al. 2018), RpGAN + R1 + R2 (Huang et al. 2024), "

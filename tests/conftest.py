@@ -45,3 +45,16 @@ def ring_pair(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("pair")
     return small_ring_run(root / "a", 20), small_ring_run(root / "b", 20, "optim.lr_g=0.0005", "seed=3")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (installed if missing and allowed), shared by a module's page tests; skips
+    the test with the reason when there is none."""
+    from browser_helpers import Browser, find_chromium
+
+    path, why = find_chromium(install=True)
+    if not path:
+        pytest.skip(f"headless browser test skipped: {why}")
+    with Browser(path) as b:
+        yield b

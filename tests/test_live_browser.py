@@ -8,7 +8,6 @@ import json
 import time
 
 import pytest
-from browser_helpers import Browser, find_chromium
 from live_helpers import LivePage, LiveRun
 from reliability_helpers import assert_same_run, latest_state, step_files
 
@@ -16,15 +15,6 @@ import divgan
 
 SMALL = ["generator.hidden=[32,32]", "discriminator.hidden=[32,32]", "train.batch_size=64", "train.threads=1",
          "train.progress=false", "eval.every=100000", "train.checkpoint_every=100000", "train.device=cpu"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path, why = find_chromium(install=True)
-    if not path:
-        pytest.skip(f"headless browser test skipped: {why}")
-    with Browser(path) as b:
-        yield b
 
 
 def test_live_page_updates_pauses_resumes_and_stops(browser, tmp_path):

@@ -4,20 +4,10 @@ apt-get); the test skips, saying why, only when it cannot be installed."""
 from __future__ import annotations
 
 import pytest
-from browser_helpers import Browser, find_chromium
 
 from divgan import lecture
 from divgan.cli import main
 from divgan.lecture import Figure, Result, Section
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path, why = find_chromium(install=True)
-    if not path:
-        pytest.skip(f"headless browser test skipped: {why}")
-    with Browser(path) as b:
-        yield b
 
 
 def test_checker_catches_broken_images_and_console_errors(browser, tmp_path):

@@ -127,3 +127,13 @@ def test_fixed_threads_and_toy_runs_use_what_they_are_told(monkeypatch):
         assert isinstance(tuner, ThreadTuner) and tuner.current == 1 and tuner.max_threads == len(threads.allowed_cpus())
     finally:
         torch.set_num_threads(old)
+
+
+def test_the_tuner_keeps_constant_state_per_step():
+    """tick() runs every training step: it keeps only the times it reads (no list growing with the run)."""
+    from divgan.threads import ThreadTuner
+
+    t = ThreadTuner(1, 1, set_threads=lambda n: None, clock=iter(range(10**6)).__next__)
+    for _ in range(5000):
+        t.tick()
+    assert len(t.times) == t.warmup + t.probe

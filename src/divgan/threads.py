@@ -151,6 +151,8 @@ class ThreadTuner:
         if dt is None:
             return
         self.times.append(dt)
+        if len(self.times) > self.warmup + self.probe:  # only the newest `probe` times after warm-up are read:
+            del self.times[self.warmup]                 # O(1) memory and work per step, however long the run
         measured = self.times[self.warmup:]
         if self.trying is None:
             if len(measured) >= self.probe:

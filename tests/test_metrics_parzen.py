@@ -42,3 +42,20 @@ def test_collapsed_samples_score_far_lower_than_real_ones():
     real = parzen(samples, valid, test)
     collapsed = parzen(samples[:1].expand(800, -1, -1, -1), valid, test)
     assert real["parzen_ll"] > collapsed["parzen_ll"] + 10 * (real["parzen_se"] + collapsed["parzen_se"])
+
+
+def test_validation_is_held_out_from_training_under_data_limit(monkeypatch):
+    """With data.limit L the σ-choosing images are L … L+N−1 of the full split (the paper: trained on
+    MNIST 0–49,999, σ on 50,000–50,999); without a limit, training images (none are held out)."""
+    from types import SimpleNamespace
+
+    from divgan.data import build_dataset
+    from divgan.metrics import parzen as pz
+
+    monkeypatch.setattr(pz, "N_VALID", 100)
+    full = build_dataset({"name": "digits", "split": "train"}).images
+    valid, test = pz.parzen_sets(SimpleNamespace(data_cfg={"name": "digits", "split": "train", "limit": 300}))
+    assert torch.equal(valid, full[300:400]) and len(test) > 0
+    valid, _ = pz.parzen_sets(SimpleNamespace(data_cfg={"name": "digits", "split": "train"}))
+    trained_on = {bytes(x.numpy()) for x in full}
+    assert len(valid) == 100 and all(bytes(x.numpy()) in trained_on for x in valid)

@@ -78,3 +78,72 @@ def test_resume_keeps_the_schedule_exact():
 def test_unknown_schedule_is_one_clear_error():
     with pytest.raises(DivganError, match="optim.schedule"):
         load_config("ring", ["optim.schedule=step"])
+
+
+# ---------------------------------------------------------------- exponential decay, momentum ramp
+
+SGD = ["optim.name=sgd", "optim.momentum=0.5"]
+
+
+def test_exponential_divides_by_the_factor_each_step_down_to_the_floor():
+    assert [lr_factor("exponential", t, 10, decay_factor=2.0) for t in range(4)] == [1.0, 0.5, 0.25, 0.125]
+    assert lr_factor("exponential", 10, 10, final_ratio=0.1, decay_factor=2.0) == 0.1  # 2^-10 < 0.1: the floor
+    assert lr_factor("exponential", 20, 10, decay_factor=2.0) == pytest.approx(2.0**-20)  # not tied to train.steps
+    assert lr_factor("exponential", 5, 10, warmup=3, decay_factor=2.0) == pytest.approx(0.25)  # 2 steps after warm-up
+    # Goodfellow et al.'s MNIST run: lr 0.1 / 1.000004^t, min_lr 1e-6; after 125,000 steps lr = 0.1·e^-0.5
+    assert 0.1 * lr_factor("exponential", 125_000, 1, final_ratio=1e-5, decay_factor=1.000004) == pytest.approx(
+        0.1 * math.exp(-0.5), rel=1e-5)  # 125,000·ln γ = 0.5 − 1e-6
+    assert lr_factor("exponential", 10**9, 1, final_ratio=1e-5, decay_factor=1.000004) == 1e-5  # no overflow
+
+
+def test_momentum_ramps_linearly_then_stays():
+    from divgan.train.schedule import momentum_at
+
+    assert [momentum_at(t, 0.5, 0.7, 4) for t in (0, 1, 2, 4, 9)] == pytest.approx([0.5, 0.55, 0.6, 0.7, 0.7])
+    assert momentum_at(7, 0.9, None, 0) == 0.9
+
+
+def test_trainer_applies_exponential_rate_and_momentum_ramp():
+    tr = trainer(*SGD, "optim.schedule=exponential", "optim.decay_factor=1.25", "optim.final_ratio=0.4",
+                 "optim.momentum_final=0.7", "optim.momentum_steps=4")
+    for t in range(6):
+        tr.train_step()
+        g, d = tr.opt_g.param_groups[0], tr.opt_d.param_groups[0]
+        f = max(1.25**-t, 0.4)  # 1, 0.8, 0.64, 0.512, 0.4096, then the floor 0.4
+        assert g["lr"] == pytest.approx(0.002 * f) and d["lr"] == pytest.approx(0.001 * f)
+        assert g["momentum"] == d["momentum"] == pytest.approx(0.5 + 0.2 * min(t / 4, 1))
+
+
+def test_resume_keeps_rate_and_momentum_schedules_exact():
+    extra = [*SGD, "optim.schedule=exponential", "optim.decay_factor=1.2", "optim.momentum_final=0.7",
+             "optim.momentum_steps=5"]
+    full = trainer(*extra)
+    ref = lrs_taken(full, T)
+    half = trainer(*extra)
+    first = lrs_taken(half, T // 2)
+    resumed = trainer(*extra)
+    resumed.load_state_dict(half.state_dict())
+    assert first + lrs_taken(resumed, T - T // 2) == ref
+    assert resumed.opt_d.param_groups[0]["momentum"] == full.opt_d.param_groups[0]["momentum"]
+    for a, b in zip([*full.G.parameters(), *full.D.parameters()], [*resumed.G.parameters(), *resumed.D.parameters()]):
+        assert torch.equal(a, b)
+
+
+def test_config_schedules_are_the_registered_ones():
+    from divgan.config import OptimConfig
+    from divgan.train.schedule import SCHEDULES
+
+    assert set(OptimConfig.model_fields["schedule"].annotation.__args__) == set(SCHEDULES)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["optim.momentum_final=0.7", "optim.momentum_steps=10"], "optim.momentum_final: a momentum schedule needs optim.name sgd"),
+    ([*SGD, "optim.momentum_final=0.7"], "optim.momentum_steps: .* at least 1 step"),
+    ([*SGD, "optim.momentum_final=1.0", "optim.momentum_steps=10"], "optim.momentum_final"),
+    (["optim.schedule=exponential"], "optim.decay_factor: the exponential schedule needs a factor > 1"),
+    (["optim.decay_factor=0.5"], "optim.decay_factor"),
+])
+def test_bad_schedule_values_are_one_line(overrides, message):
+    with pytest.raises(DivganError, match=message) as e:
+        load_config("ring", overrides)
+    assert "\n" not in str(e.value)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, Field, ValidationError, create_model, field_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, create_model, field_validator, model_validator
 
 from .data import DATASETS
 from .divergences import DIVERGENCES
@@ -88,11 +88,28 @@ class OptimConfig(Params):
     lr_d: float = Field(1e-3, gt=0, description="discriminator learning rate")
     betas: tuple[float, float] = Field((0.5, 0.999), description="Adam's (β1, β2)")
     momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum")
-    schedule: Literal["constant", "linear", "cosine"] = Field(
-        "constant", description="learning-rate schedule over train.steps, both players: constant, linear or cosine "
-                                "decay to final_ratio × lr at the last step (divgan.train.schedule)")
+    momentum_final: float | None = Field(None, ge=0, lt=1, description="SGD momentum reached at step momentum_steps, "
+                                         "rising linearly from momentum (Goodfellow et al.: 0.5 -> 0.7); null = constant")
+    momentum_steps: int = Field(0, ge=0, description="steps of the momentum ramp to momentum_final (divgan.train.schedule)")
+    schedule: Literal["constant", "linear", "cosine", "exponential"] = Field(
+        "constant", description="learning-rate schedule, both players: constant; linear or cosine decay to "
+                                "final_ratio × lr at train.steps; exponential: lr/decay_factor^t, floored at "
+                                "final_ratio × lr (divgan.train.schedule)")
     warmup: int = Field(0, ge=0, description="steps of linear learning-rate warm-up from lr/warmup to lr (0 = none)")
-    final_ratio: float = Field(0.0, ge=0, le=1, description="linear/cosine schedules: lr at train.steps as a fraction of lr")
+    final_ratio: float = Field(0.0, ge=0, le=1, description="linear/cosine: lr at train.steps as a fraction of lr; "
+                                                            "exponential: the floor, as a fraction of lr")
+    decay_factor: float = Field(1.0, ge=1, description="exponential schedule: lr divided by this each step "
+                                                       "(Goodfellow et al.: 1.000004)")
+
+    @model_validator(mode="after")
+    def _schedules(self):
+        if self.momentum_final is not None and self.name != "sgd":
+            raise ValueError(f"optim.momentum_final: a momentum schedule needs optim.name sgd, got {self.name!r}")
+        if self.momentum_final is not None and self.momentum_steps < 1:
+            raise ValueError("optim.momentum_steps: the momentum ramp to momentum_final needs at least 1 step")
+        if self.schedule == "exponential" and self.decay_factor <= 1:
+            raise ValueError(f"optim.decay_factor: the exponential schedule needs a factor > 1, got {self.decay_factor}")
+        return self
 
 
 class TrainConfig(Params):

@@ -6,16 +6,36 @@ pylearn2 config (``init_bias_target_marginals``), the output bias starts at the 
 ``output_bias`` = logit of MNIST's mean intensity (≈ 0.13), so samples start dark, not grey.
 Discriminator: two maxout layers of 240 units × 5 pieces with dropout (inputs kept with probability
 0.8, hidden units with 0.5), then one logit.
+
+The paper's remaining model details are options, so the ``mnist-goodfellow`` preset can match its
+``mnist.yaml`` (goodfeli/adversarial): ``init_range`` r draws every weight from U(−r, r) with zero
+biases, pylearn2's ``irange`` (G 0.05, D 0.005; 0 = PyTorch's default init), and the generator's
+``noise: uniform`` feeds it z uniform on [−√3, √3] (unit variance, the config's ``noise: 'uniform'``),
+obtained from divgan's N(0, I) latent inside the model as √3·erf(z/√2) (2Φ(z) − 1 is uniform on
+[−1, 1]), so sampling, interpolation and inversion code see the usual Gaussian z.
 """
 from __future__ import annotations
 
 import math
 
+from typing import Literal
+
 import torch
+from pydantic import Field
 from torch import nn
 
 from ..params import Params
 from . import DISCRIMINATORS, GENERATORS, Discriminator
+
+
+def init_uniform(model: nn.Module, r: float) -> None:
+    """pylearn2's ``irange``: every Linear weight U(−r, r), every bias 0 (r = 0: leave the init alone)."""
+    if r <= 0:
+        return
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.uniform_(m.weight, -r, r)
+            nn.init.zeros_(m.bias)
 
 
 class Maxout(nn.Module):
@@ -38,6 +58,10 @@ class GoodfellowGenerator(nn.Module):
         latent_dim: int = 100
         hidden: list[int] = [1200, 1200]
         output_bias: float = -1.9  # logit(0.13): MNIST's mean pixel intensity
+        noise: Literal["gaussian", "uniform"] = Field("gaussian", description="z's distribution: N(0, I), or "
+                                                      "uniform on [−√3, √3] (the paper's)")
+        init_range: float = Field(0.0, ge=0, description="weights U(−r, r), biases 0 (pylearn2 irange; paper 0.05); "
+                                                         "0 = PyTorch's default")
 
     def __init__(self, p: "GoodfellowGenerator.Params", data_shape):
         super().__init__()
@@ -47,9 +71,13 @@ class GoodfellowGenerator(nn.Module):
         for a, b in zip(sizes[:-1], sizes[1:]):
             layers += [nn.Linear(a, b), nn.ReLU(True)]
         self.net = nn.Sequential(*layers, nn.Linear(sizes[-1], math.prod(self.data_shape)))
+        init_uniform(self.net, p.init_range)
         nn.init.constant_(self.net[-1].bias, p.output_bias)
+        self.uniform = p.noise == "uniform"
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if self.uniform:
+            z = math.sqrt(3) * torch.erf(z / math.sqrt(2))  # N(0, 1) -> U(−√3, √3), elementwise
         return (2 * torch.sigmoid(self.net(z)) - 1).reshape(z.shape[0], *self.data_shape)
 
 
@@ -62,6 +90,8 @@ class MaxoutDiscriminator(Discriminator):
         pieces: int = 5
         input_dropout: float = 0.2
         dropout: float = 0.5
+        init_range: float = Field(0.0, ge=0, description="weights U(−r, r), biases 0 (pylearn2 irange; paper 0.005); "
+                                                         "0 = PyTorch's default")
 
     def __init__(self, p: "MaxoutDiscriminator.Params", data_shape):
         super().__init__()
@@ -72,3 +102,4 @@ class MaxoutDiscriminator(Discriminator):
         self.body = nn.Sequential(*layers)
         self.feature_dim = sizes[-1]
         self.make_head()
+        init_uniform(self, p.init_range)

@@ -33,7 +33,7 @@ from ..threads import for_run as thread_policy
 from ..tricks import Tricks
 from . import checkpoint, distributed
 from .conditional import Fakes, aux_d_loss, aux_g_loss, build_models, check_pairing, default_labels
-from .schedule import lr_factor
+from .schedule import lr_factor, momentum_at, schedules_active
 from .distributed import DistInfo
 
 
@@ -237,8 +237,8 @@ class Trainer:
         return loss.detach()
 
     def train_step(self) -> None:
-        if self.cfg.optim.schedule != "constant" or self.cfg.optim.warmup:
-            self.set_lr_scale(self.lr_scale)  # this step's point on the schedule (optim.schedule)
+        if schedules_active(self.cfg.optim):
+            self.set_lr_scale(self.lr_scale)  # this step's point on the schedules (optim.schedule, momentum_final)
         self.G.train()
         self.D.train()
         for _ in range(self.cfg.train.d_steps):
@@ -343,13 +343,16 @@ class Trainer:
             raise DivganError(f"checkpoint {path} does not match this run's config ({str(e).splitlines()[0][:160]})") from None
 
     def set_lr_scale(self, scale: float) -> None:
-        """The NaN guard's scale times the schedule's factor at ``self.step``, on both optimisers."""
+        """The NaN guard's scale times the schedule's factor at ``self.step``, on both optimisers
+        (and SGD's momentum at ``self.step``)."""
         self.lr_scale = scale
         o = self.cfg.optim
-        factor = lr_factor(o.schedule, self.step, self.cfg.train.steps, o.warmup, o.final_ratio)
+        factor = lr_factor(o.schedule, self.step, self.cfg.train.steps, o.warmup, o.final_ratio, o.decay_factor)
         for opt, lr in ((self.opt_g, o.lr_g), (self.opt_d, o.lr_d)):
             for group in opt.param_groups:
                 group["lr"] = lr * scale * factor
+                if o.name == "sgd":
+                    group["momentum"] = momentum_at(self.step, o.momentum, o.momentum_final, o.momentum_steps)
 
     def weights_finite(self) -> bool:
         return all(torch.isfinite(p).all() for m in (self.G, self.D) for p in m.parameters())

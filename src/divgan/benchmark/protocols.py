@@ -99,5 +99,7 @@ class Parzen(Protocol):
     columns = (Column("parzen_ll", "Parzen log-likelihood (nats)", ".1f", "max"),
                Column("parzen_se", "s.e. over test images", ".2f", "min"))
     published = (Published("GAN (Goodfellow et al.)", {"parzen_ll": (225, 2)}, "Goodfellow et al. 2014, Table 1"),)
-    notes = ("σ chosen on 1,000 held-out training images from logspace(-1, 0, 10); the published ± is the s.e. over "
+    notes = ("images in [0, 1]; σ chosen from logspace(-1, 0, 10) on 1,000 validation images: training images held "
+             "out by data.limit (mnist-goodfellow: 50,000–50,999, the paper's), else 1,000 the run trained on; "
+             "the published ± is the s.e. over "
              "test images; divgan's ± is the s.e. over seeds",)

@@ -1,14 +1,14 @@
 """What the f-GAN critic does on the ring, with and without the R1 penalty (docs/tricks.md, "Every
 f-divergence on the ring").
 
-Trains ``ring-vanilla`` with ``objective.name=fgan`` and each given divergence, once without a penalty
-and once with R1 (γ = ``--gamma``), and every ``--every`` steps measures the raw critic output V (before
+Trains ``ring-vanilla`` with ``objective.name=fgan`` and each given divergence, once per R1 weight γ of
+``--gammas`` (0: no penalty), and every ``--every`` steps measures the raw critic output V (before
 g_f) on a fixed set of real points and on generator samples: the mean of V on each, max |V|, the mean
 input-gradient norm E‖∇ₓV‖ on real and on generated points, and the bound E_P[g_f(V)] − E_Q[f*(g_f(V))].
 The measurement uses its own random numbers (fixed real points, ``trainer.sample``'s own RNG), so the
 runs are the same runs ``divgan train`` makes:
 
-    python bench/fgan_critic.py [--divergences kl,pearson] [--seed 0] [--every 500] [--gamma 0.1] [--steps N]
+    python bench/fgan_critic.py [--divergences kl,pearson] [--seed 0] [--every 500] [--gammas 0,0.1] [--steps N]
 """
 from __future__ import annotations
 
@@ -59,13 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--divergences", default="kl,pearson")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--every", type=int, default=500)
-    p.add_argument("--gamma", type=float, default=0.1)
+    p.add_argument("--gammas", default="0,0.1", help="R1 weights γ, comma-separated; 0 = no penalty")
     p.add_argument("--steps", type=int, default=None, help="generator steps (default: the ring-vanilla preset's)")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     for div in a.divergences.split(","):
-        for label, extra in (("no penalty", []), (f"R1 γ={a.gamma:g}", ["tricks.gradient_penalty.kind=r1",
-                                                                        f"tricks.gradient_penalty.weight={a.gamma}"])):
+        for gamma in (float(g) for g in a.gammas.split(",")):
+            label = f"R1 γ={gamma:g}" if gamma else "no penalty"
+            extra = ["tricks.gradient_penalty.kind=r1", f"tricks.gradient_penalty.weight={gamma}"] if gamma else []
             probe = CriticProbe(a.every)
             sets = ["objective.name=fgan", f"objective.divergence={div}", f"seed={a.seed}", "train.threads=1", "train.progress=false"]
             sets += [f"train.steps={a.steps}"] if a.steps else []

@@ -140,6 +140,32 @@ def test_fgan_ring_bench_prints_mean_se_and_per_seed_modes(tmp_path):
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "unknown divergence 'nope'" in bad.stderr
 
 
+def test_fgan_ring_bench_resumes_from_its_results_file(tmp_path, capsys):
+    """--results: each run is appended with its settings; a second call with the same settings trains
+    nothing and prints the same numbers and the Markdown table; a run with other settings is not reused."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("fgan_ring", REPO / "bench" / "fgan_ring.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    res = tmp_path / "runs.jsonl"
+    argv = ["--divergences", "kl", "--seeds", "2", "--steps", "2", "--results", str(res)]
+    assert bench.main(argv) == 0
+    first = capsys.readouterr().out
+    lines = res.read_text().splitlines()
+    assert [json.loads(x)["seed"] for x in lines] == [0, 1]
+    assert bench.main(argv + ["--markdown"]) == 0
+    again = capsys.readouterr().out
+    assert res.read_text().splitlines() == lines and "step=" not in again  # nothing trained
+    assert [x for x in first.splitlines() if x.startswith("kl ")][0].split("(")[0] in again
+    modes = [json.loads(x)["modes"] for x in lines]
+    assert re.search(rf"^\\| kl \\| 0–1 \\| {modes[0]} {modes[1]} \\| {sum(modes) / 2:.1f} ± {abs(modes[0] - modes[1]) / 2:.1f} \\|",
+                     again, re.M), again
+    assert bench.main(["--divergences", "kl", "--seeds", "1", "--steps", "3", "--results", str(res)]) == 0
+    assert len(res.read_text().splitlines()) == 3  # other settings (3 steps): a new run
+
+
 def test_quality_bench_runs_every_check_and_flags_a_failed_claim(capsys, monkeypatch):
     """bench/quality.py (the mode-coverage claims over seeds that left the suite) on a smoke budget:
     every check runs and prints its verdict; a failing claim makes the exit code 1."""

@@ -58,6 +58,26 @@ def test_sections_missing_failed_and_made(sections, tmp_path):
     assert g.stat().st_size <= lecture.GALLERY_MAX_BYTES and Image.open(g).format == "PNG"
 
 
+def test_fgan_ring_section_shows_the_r1_runs_and_the_plain_failure(tmp_path, monkeypatch):
+    """The f-GAN section trains every divergence twice, with the R1 penalty of docs/tricks.md and without:
+    two figures, the first made by R1 runs (its command says so), the second by unpenalised runs."""
+    import divgan.lecture.sections as real_sections
+
+    monkeypatch.setattr(real_sections, "FGAN_DIVERGENCES", ("kl",))  # two runs of 4 steps
+    ctx = lecture.Context(tmp_path, quick=True, log=lambda m: None)
+    monkeypatch.setattr(lecture.Context, "budget", lambda self, quick, full: 4)
+    figs = lecture.SECTIONS["fgan_ring"].fn(ctx)
+    assert [f.path.name for f in figs] == ["fgan_ring.png", "fgan_ring_plain.png"]
+    r1, plain = figs
+    assert "gradient_penalty.kind=r1" in r1.command and "gradient_penalty" not in plain.command
+    assert "objective.divergence=<kl>" in r1.command and "R1" in r1.caption and "without the penalty" in plain.caption
+    assert sorted(ctx.runs) == ["fgan_ring_kl", "fgan_ring_plain_kl"]
+    for name, (run, _) in ctx.runs.items():
+        assert run.trainer.step == 4
+        assert (run.config.tricks.gradient_penalty.kind == ["r1"]) == ("plain" not in name), name
+    assert Image.open(r1.path).size[0] > 300
+
+
 def test_unknown_section_busy_out_and_list(capsys, tmp_path):
     assert main(["lecture", "--only", "nope", "--out", str(tmp_path / "new")]) == 2
     assert "unknown lecture section 'nope'" in capsys.readouterr().err

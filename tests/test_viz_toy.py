@@ -22,3 +22,12 @@ def test_density_panels_wrap_into_rows(tmp_path):
     assert row[0] > 2 * one[0] and row[1] < 1.3 * one[1]  # up to PANELS_PER_ROW side by side
     assert seven[0] < 1.2 * row[0] and seven[1] > 1.7 * row[1]  # then a second row, not a wider strip
     assert seven[0] / seven[1] < 2.5
+
+
+def test_density_panels_cols_sets_the_row_length(tmp_path):
+    """``cols=3``: nine panels as a 3×3 square (the lecture's f-GAN figure), not 4 + 4 + 1."""
+    data = build_dataset(dict(load_config("ring").data))
+    snaps = [fake_snapshot(i) for i in range(9)]
+    square = Image.open(plot_density_panels(data, snaps, tmp_path / "square.png", cols=3)).size
+    wide = Image.open(plot_density_panels(data, snaps, tmp_path / "wide.png")).size
+    assert 0.8 < square[0] / square[1] < 1.3 and square[0] < 0.85 * wide[0]

@@ -42,11 +42,12 @@ def square_panel(ax, lo: float, hi: float, title: str, fontsize: int = 10) -> No
 PANELS_PER_ROW = 4  # wider strips are unreadable on a laptop screen (issue 21)
 
 
-def plot_density_panels(data, snapshots: list[dict], path: Path, title: str = "", titles: list[str] | None = None) -> Path:
+def plot_density_panels(data, snapshots: list[dict], path: Path, title: str = "", titles: list[str] | None = None,
+                        cols: int = PANELS_PER_ROW) -> Path:
     """One panel per snapshot: D(x) heat map, real-density contours, generator samples
-    (panel titles: ``titles``, default "step N")."""
+    (panel titles: ``titles``, default "step N"; at most ``cols`` panels a row)."""
     n = len(snapshots)
-    cols = min(max(n, 1), PANELS_PER_ROW)
+    cols = min(max(n, 1), cols)
     rows = -(-max(n, 1) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.4 * rows), squeeze=False)
     for ax in axes.flat[n:]:

@@ -76,6 +76,8 @@ class RejectionSampler(torch.nn.Module):
         try:
             return super().__getattr__(name)
         except AttributeError:
+            if name.startswith("_"):  # private and dunder names (copy, pickle) are never the generator's
+                raise
             return getattr(self._modules["G"], name)
 
     @property
@@ -157,7 +159,7 @@ class DRS(Trick):
         if getattr(trainer.G, "conditional", False):
             raise DivganError("tricks.drs: this generator also takes a real image (LAPGAN), which rejection "
                               "sampling cannot redraw; use it with unconditional or label-conditional runs")
-        if getattr(cfg.tricks, "packing").m > 1:
+        if cfg.tricks.packing.m > 1:
             raise DivganError("tricks.drs needs one discriminator logit per sample; it does not work with "
                               "tricks.packing (m > 1)")
         self.trainer = trainer

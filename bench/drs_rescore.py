@@ -32,12 +32,15 @@ def main() -> None:
     ap.add_argument("folder", type=Path, help="a benchmark's config folder holding seed0, seed1, ...")
     ap.add_argument("--quantiles", nargs="*", default=["none"], help="γ quantiles to score (none: γ = 0)")
     ap.add_argument("--n", type=int, default=2500)
+    ap.add_argument("--seeds", type=int, help="only seeds 0..N−1 (default: every seed folder)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     samplers = ["plain", *args.quantiles]
     table: dict[str, list[tuple[float, float, float, float]]] = {s: [] for s in samplers}
     for run in sorted(args.folder.glob("seed*"), key=lambda p: int(p.name[4:])):
         seed = int(run.name[4:])
+        if args.seeds is not None and seed >= args.seeds:
+            continue
         t = load_trainer(run)
         drs = t.tricks.active["drs"]
         ctx = MetricContext.of(t)

@@ -39,7 +39,6 @@ from pydantic import Field
 from ..errors import DivganError
 from ..models.conditioning import sample_latent
 from ..params import Params
-from ..train import distributed
 from . import TRICKS, Trick
 
 
@@ -208,10 +207,12 @@ class DRS(Trick):
         loss = F.softplus(-self._judge(trainer, real, y_real)).mean() + F.softplus(self._judge(trainer, fake, y_fake)).mean()
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        if distributed.active():  # one classifier on every rank: average its gradients
+        dist = torch.distributed
+        if dist.is_available() and dist.is_initialized():  # one classifier on every rank: average its gradients
             for p in self.C.parameters():
                 if p.grad is not None:
-                    p.grad.copy_(distributed.all_reduce_mean(p.grad))
+                    dist.all_reduce(p.grad)
+                    p.grad /= dist.get_world_size()
         self.opt.step()
         self.updates += 1
         self.last_loss = float(loss.detach())

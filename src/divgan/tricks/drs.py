@@ -246,6 +246,8 @@ class DRS(Trick):
         return self.calibration
 
     def sampler(self, trainer):
+        # ``Tricks.sampler`` takes the first trick (registry order: module names sorted) that answers;
+        # drs sorts before ema, so it wraps the EMA generator (tests/test_tricks_drs.py checks it)
         if not self.p.sample or self.C is None or self.updates == 0:
             return None
         cal = self.calibration

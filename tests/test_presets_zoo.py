@@ -5,7 +5,7 @@ from tricks_helpers import run_steps
 from divgan.config import load_config
 from divgan.train.trainer import Trainer
 
-TOY = ["ring-rpgan", "ring-sngan", "ring-wgan-gp", "grid-rpgan"]
+TOY = ["ring-rpgan", "ring-sngan", "ring-wgan-gp", "grid-rpgan", "ring-rpgan-drs", "grid-rpgan-drs"]
 IMAGE = ["mnist-sngan", "mnist-wgan-gp", "stacked-mnist-rpgan"]
 
 

@@ -85,8 +85,10 @@ def generator_metadata(core) -> dict[str, str]:
 
 def export_generator(core, fmt: str, out: Path) -> Path:
     """Write the generator that samples are drawn from (``tricks.sampler``: the EMA average when that
-    trick is on) as ``fmt`` ("safetensors" or "torchscript") to ``out``."""
+    trick is on; with ``tricks.drs`` the generator it rejects from, as a file cannot hold the
+    rejection) as ``fmt`` ("safetensors" or "torchscript") to ``out``."""
     G = core.tricks.sampler(core)
+    G = getattr(G, "proposal", G)  # tricks.drs: the generator it rejects from (the file holds no classifier)
     G.eval()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,8 @@ reshape": the same function as a base×base transposed convolution of a 1×1 inp
 CPU), then stride-2 transposed convolutions that double the size, batch norm and ReLU on every
 hidden layer, tanh output. Discriminator: the mirror, stride-2 convolutions with LeakyReLU(0.2),
 batch norm on every layer but the first; its features are the last feature map, flattened.
+``fc`` adds a fully connected layer of that many units to either player, as in Chen et al.'s InfoGAN
+MNIST networks: in G between z and the projection, in D after the convolutions (then D's features).
 Weights are drawn from N(0, 0.02) (batch-norm scales from N(1, 0.02)). Any channel count and any
 size ``base·2^k`` with base in 4..7 works: 28 (7·4), 32, 64, 8, 16, 96 (6·16).
 """
@@ -58,7 +60,8 @@ class DCGANGenerator(ConditionalGenerator, nn.Module):
         latent_dim: int = 100
         width: int = 64  # feature maps of the last hidden layer; doubled at each coarser layer
         max_width: int = 1024
-        fc: int = Field(0, ge=0)  # a fully connected hidden layer (BN, ReLU) before the projection; 0: none
+        fc: int = Field(0, ge=0, description="units of a fully connected hidden layer (batch norm, ReLU) between z "
+                        "and the first maps (Chen et al.'s InfoGAN: 1024); 0: none")
 
     def __init__(self, p: "DCGANGenerator.Params", data_shape):
         super().__init__()
@@ -100,7 +103,8 @@ class DCGANDiscriminator(Discriminator):
         width: int = 64  # feature maps of the first layer; doubled at each layer
         max_width: int = 1024
         dropout: float = 0.0
-        fc: int = Field(0, ge=0)  # a fully connected layer (BN, LeakyReLU) after the convolutions: the features; 0: none
+        fc: int = Field(0, ge=0, description="units of a fully connected layer (batch norm, LeakyReLU) after the "
+                        "convolutions, D's features (Chen et al.'s InfoGAN: 1024); 0: none")
 
     def __init__(self, p: "DCGANDiscriminator.Params", data_shape):
         super().__init__()

@@ -51,6 +51,22 @@ def test_info_loss_gradient_pulls_q_towards_the_code():
     assert torch.allclose(mean.grad[:, 0], -codes.continuous[:, 0] / 4, atol=1e-6)
 
 
+def test_info_loss_fixed_std_is_a_unit_gaussian_whatever_q_says():
+    """fixed_std (Chen et al.'s code): −log N(c; μ, 1) = ½(c − μ)² + ½ log 2π per code; Q's log-variance
+    is ignored."""
+    spec = CodeSpec(continuous=2, weight=1.5, weight_continuous=2.0, fixed_std=True)
+    mean = torch.tensor([[0.5, -1.0], [0.0, 0.25]], requires_grad=True)
+    codes = Codes(torch.zeros(2, 0, dtype=torch.long), torch.tensor([[1.0, 0.0], [-0.5, 0.25]]))
+    loss = info_loss(Aux(None, [], mean, torch.full((2, 2), 3.0)), codes, spec)
+    sq = [(0.5 ** 2 + 1.0 ** 2), (0.5 ** 2 + 0.0)]  # Σ over the codes of (c − μ)², per sample
+    per_sample = [0.5 * v + math.log(2 * math.pi) for v in sq]  # two codes: 2 · ½ log 2π
+    assert loss.item() == pytest.approx(1.5 * 2.0 * sum(per_sample) / 2, rel=1e-6)
+    loss.backward()  # d/dμ = λ · w · (μ − c) / B
+    assert torch.allclose(mean.grad, 1.5 * 2.0 * (mean.detach() - codes.continuous) / 2, atol=1e-6)
+    learned = info_loss(Aux(None, [], mean, torch.full((2, 2), 3.0)), codes, spec.model_copy(update={"fixed_std": False}))
+    assert learned.item() != pytest.approx(loss.item())  # the log-variance counts without fixed_std
+
+
 def test_info_loss_needs_a_q_head():
     with pytest.raises(DivganError, match="Q head"):
         info_loss(Aux(torch.zeros(1, 2)), Codes(torch.zeros(1, 0), torch.zeros(1, 0)), CodeSpec())

@@ -132,6 +132,18 @@ def test_infogan_codes_and_q_head():
     assert aux.code_mean.shape == aux.code_logvar.shape == (64, 2) and aux.class_logits is None
 
 
+def test_uniform_noise_is_uniform_on_minus_one_one_and_codes_are_unchanged():
+    spec = CodeSpec(categorical=[10], continuous=2, noise="uniform")
+    z = LatentCodes(spec, noise_dim=62).sample(20000, torch.Generator().manual_seed(0))
+    noise = z[:, :62]
+    assert noise.min() >= -1 and noise.max() <= 1
+    assert abs(noise.mean().item()) < 0.01 and abs(noise.var().item() - 1 / 3) < 0.01  # U(−1, 1): variance 1/3
+    counts = torch.bincount(LatentCodes(spec, 62).split(z).categorical[:, 0], minlength=10)
+    assert counts.min() > 1800 and counts.max() < 2200 and torch.equal(z[:, 62:72].sum(1), torch.ones(20000))
+    normal = LatentCodes(CodeSpec(categorical=[10], continuous=2), 62).sample(20000, torch.Generator().manual_seed(0))
+    assert abs(normal[:, :62].var().item() - 1) < 0.02  # the default stays N(0, I)
+
+
 def test_sample_latent_without_codes_is_plain_noise():
     G = build_generator({"name": "mlp", "latent_dim": 3}, TOY)
     a = sample_latent(G, 4, torch.Generator().manual_seed(9))

@@ -114,3 +114,28 @@ def test_projection_is_a_linear_layer_with_dcgan_init():
     proj = G.net[0]
     assert isinstance(proj, torch.nn.Linear) and proj.weight.shape == (64 * 7 * 7, 100)
     assert abs(proj.weight.std().item() - 0.02) < 0.002
+
+
+def test_fc_layers_are_chen_et_als_hidden_layers():
+    """``fc``: G maps z through a fully connected hidden layer (BN, ReLU) before the projection; D's
+    features become a fully connected layer (BN, LeakyReLU) on the flattened maps; conditional batch
+    norm reaches the hidden layer of a projection G."""
+    torch.manual_seed(0)
+    G = build_generator({"name": "dcgan", "latent_dim": 6, "width": 4, "fc": 12}, (1, 16, 16))
+    linears = [m for m in G.modules() if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(6, 12), (12, 8 * 4 * 4)]
+    D = build_discriminator({"name": "dcgan", "width": 4, "fc": 10}, (1, 16, 16))
+    x = G(torch.randn(5, 6))
+    out, feats = D(x, with_features=True)
+    assert D.feature_dim == 10 and feats.shape == (5, 10) and out.shape == (5,)
+    hidden = D.body[:-3](x)  # the flattened maps, before the fc layer
+    assert hidden.shape == (5, 8 * 4 * 4)
+    fc, bn = D.body[-3], D.body[-2]
+    assert torch.allclose(feats, torch.nn.functional.leaky_relu(bn(fc(hidden)), 0.2), atol=1e-6)
+    D(x).sum().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in G.parameters())
+    from divgan.models.conditioning import CondBatchNorm
+    Gc = build_generator({"name": "dcgan", "latent_dim": 6, "width": 4, "fc": 12, "conditioning": "projection"},
+                         (1, 16, 16), num_classes=3)
+    assert [m.bn.num_features for m in Gc.modules() if isinstance(m, CondBatchNorm)] == [12, 8, 4]
+    assert not any(isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)) and m.affine for m in Gc.modules())

@@ -16,7 +16,8 @@ RING = ["train.batch_size=32", "eval.every=2", "eval.n_samples=64", "train.progr
 DIGITS = ["train.batch_size=8", "eval.every=2", "eval.n_samples=20", "eval.grid_size=20", "train.progress=false",
           "train.checkpoint_every=2", "generator.width=8", "discriminator.width=8", "train.threads=1", "eval.metrics=[]"]
 INFOGAN = DIGITS + ["data.name=digits", "data.size=16", "generator.latent_dim=6",
-                    "generator.codes={categorical: [3], continuous: 1, weight: 1.0, weight_continuous: 0.1}"]
+                    "generator.codes={categorical: [3], continuous: 1, weight: 1.0, weight_continuous: 0.1}",
+                    "generator.fc=16", "discriminator.fc=16"]
 CASES = {
     "ring-cgan": ("ring-cgan", RING),
     "digits-cgan": ("digits-cgan", DIGITS),

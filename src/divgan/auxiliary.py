@@ -40,7 +40,8 @@ def gaussian_nll(mean: torch.Tensor, logvar: torch.Tensor, target: torch.Tensor)
 
 def info_loss(aux: Aux, codes: Codes, spec: CodeSpec) -> torch.Tensor:
     """InfoGAN's term λ · (Σ_i CE(Q_i(x), c_i) + weight_continuous · NLL(c_cont | Q(x))), a mean over
-    the batch; ``aux``: D's heads on the fakes, ``codes``: the codes those fakes were made from."""
+    the batch; ``aux``: D's heads on the fakes, ``codes``: the codes those fakes were made from. With
+    ``spec.fixed_std`` the Gaussian has σ = 1 (Q's log-variance is ignored), as in Chen et al.'s code."""
     if aux.code_logits is None:
         raise DivganError("the InfoGAN term needs a discriminator with a Q head (generator.codes set)")
     loss = aux.code_mean.new_zeros(()) if aux.code_mean is not None else torch.zeros(())
@@ -48,5 +49,7 @@ def info_loss(aux: Aux, codes: Codes, spec: CodeSpec) -> torch.Tensor:
         loss = loss + F.cross_entropy(logits.float(), codes.categorical[:, i].long().to(logits.device))
     if spec.continuous:
         target = codes.continuous.float().to(aux.code_mean.device)
-        loss = loss + spec.weight_continuous * gaussian_nll(aux.code_mean.float(), aux.code_logvar.float(), target)
+        mean = aux.code_mean.float()
+        logvar = torch.zeros_like(mean) if spec.fixed_std else aux.code_logvar.float()  # fixed_std: σ = 1
+        loss = loss + spec.weight_continuous * gaussian_nll(mean, logvar, target)
     return spec.weight * loss

@@ -42,6 +42,10 @@ class CodeSpec(Params):
     continuous: int = Field(0, ge=0, description="continuous codes, uniform on [-1, 1]")
     weight: float = Field(1.0, ge=0, description="λ: weight of the mutual-information term (both players)")
     weight_continuous: float = Field(1.0, ge=0, description="extra factor on the continuous codes' term")
+    fixed_std: bool = Field(False, description="continuous codes: Q predicts the mean only, with σ = 1 (Chen et al.'s "
+                            "code); false: Q also predicts the log-variance")
+    noise: Literal["normal", "uniform"] = Field("normal", description="the noise part of z: N(0, I), or uniform on "
+                                                "[-1, 1] (Chen et al.'s MNIST InfoGAN)")
 
     @field_validator("categorical")
     @classmethod
@@ -182,8 +186,9 @@ class Codes(NamedTuple):
 class LatentCodes:
     """The layout of z = [noise (noise_dim) | one-hot of each categorical code | continuous codes].
 
-    ``dim`` is the codes' width in z; ``sample(n, generator)`` draws a full z (noise N(0, I), each
-    categorical code uniform, each continuous code uniform on [-1, 1]); ``split(z)`` reads the codes
+    ``dim`` is the codes' width in z; ``sample(n, generator)`` draws a full z (noise N(0, I), or uniform
+    on [-1, 1] with ``spec.noise: uniform``; each categorical code uniform, each continuous code uniform
+    on [-1, 1]); ``split(z)`` reads the codes
     back (for the mutual-information term and for walks along one code)."""
 
     def __init__(self, spec: CodeSpec, noise_dim: int):
@@ -203,7 +208,10 @@ class LatentCodes:
         return torch.cat(parts, 1)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        noise = torch.randn(n, self.noise_dim, generator=generator)
+        if self.spec.noise == "uniform":
+            noise = torch.rand(n, self.noise_dim, generator=generator) * 2 - 1
+        else:
+            noise = torch.randn(n, self.noise_dim, generator=generator)
         cat = torch.stack([torch.randint(k, (n,), generator=generator) for k in self.spec.categorical], 1) \
             if self.spec.categorical else torch.zeros(n, 0, dtype=torch.long)
         cont = torch.rand(n, self.spec.continuous, generator=generator) * 2 - 1

@@ -5,11 +5,14 @@ reshape": the same function as a base×base transposed convolution of a 1×1 inp
 CPU), then stride-2 transposed convolutions that double the size, batch norm and ReLU on every
 hidden layer, tanh output. Discriminator: the mirror, stride-2 convolutions with LeakyReLU(0.2),
 batch norm on every layer but the first; its features are the last feature map, flattened.
+``fc`` adds a fully connected layer of that many units to either player, as in Chen et al.'s InfoGAN
+MNIST networks: in G between z and the projection, in D after the convolutions (then D's features).
 Weights are drawn from N(0, 0.02) (batch-norm scales from N(1, 0.02)). Any channel count and any
 size ``base·2^k`` with base in 4..7 works: 28 (7·4), 32, 64, 8, 16, 96 (6·16).
 """
 from __future__ import annotations
 
+from pydantic import Field
 from torch import nn
 
 from ..errors import DivganError
@@ -57,6 +60,8 @@ class DCGANGenerator(ConditionalGenerator, nn.Module):
         latent_dim: int = 100
         width: int = 64  # feature maps of the last hidden layer; doubled at each coarser layer
         max_width: int = 1024
+        fc: int = Field(0, ge=0, description="units of a fully connected hidden layer (batch norm, ReLU) between z "
+                        "and the first maps (Chen et al.'s InfoGAN: 1024); 0: none")
 
     def __init__(self, p: "DCGANGenerator.Params", data_shape):
         super().__init__()
@@ -64,8 +69,12 @@ class DCGANGenerator(ConditionalGenerator, nn.Module):
         base, steps = dcgan_plan(size)
         width = self.setup_conditioning(p, has_batch_norm=True)
         widths = [min(p.width * 2 ** i, p.max_width) for i in reversed(range(steps))]  # coarse -> fine
-        layers: list[nn.Module] = [nn.Linear(width, widths[0] * base * base, bias=False),
-                                   Unflatten((widths[0], base, base)), nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
+        layers: list[nn.Module] = []
+        if p.fc:  # Chen et al.'s InfoGAN generator: z -> 1024 units -> the base×base maps
+            layers += [nn.Linear(width, p.fc, bias=False), nn.BatchNorm1d(p.fc), nn.ReLU(True)]
+            width = p.fc
+        layers += [nn.Linear(width, widths[0] * base * base, bias=False),
+                   Unflatten((widths[0], base, base)), nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
         for a, b in zip(widths[:-1], widths[1:]):
             layers += [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU(True)]
         layers += [ImageConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]
@@ -94,6 +103,8 @@ class DCGANDiscriminator(Discriminator):
         width: int = 64  # feature maps of the first layer; doubled at each layer
         max_width: int = 1024
         dropout: float = 0.0
+        fc: int = Field(0, ge=0, description="units of a fully connected layer (batch norm, LeakyReLU) after the "
+                        "convolutions, D's features (Chen et al.'s InfoGAN: 1024); 0: none")
 
     def __init__(self, p: "DCGANDiscriminator.Params", data_shape):
         super().__init__()
@@ -105,7 +116,11 @@ class DCGANDiscriminator(Discriminator):
             layers += [nn.Conv2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.LeakyReLU(0.2, True)]
         if p.dropout > 0:
             layers.append(nn.Dropout(p.dropout))
-        self.body = nn.Sequential(*layers, Flatten())
+        layers.append(Flatten())
         self.feature_dim = widths[-1] * base * base
+        if p.fc:  # Chen et al.'s InfoGAN discriminator: the last maps -> 1024 units, shared by D's head and Q
+            layers += [nn.Linear(self.feature_dim, p.fc, bias=False), nn.BatchNorm1d(p.fc), nn.LeakyReLU(0.2, True)]
+            self.feature_dim = p.fc
+        self.body = nn.Sequential(*layers)
         self.make_head(p)
         dcgan_init(self)

@@ -119,7 +119,7 @@ class TrainConfig(Params):
     batch_size: int = Field(256, ge=1, description="real (and fake) samples per update")
     d_steps: int = Field(1, ge=1, description="discriminator updates per generator update (k)")
     device: str = Field("auto", description="auto (cuda if available, else cpu), cpu, cuda or cuda:N")
-    precision: Literal["auto", "fp32", "bf16"] = Field("auto", description="auto = bf16 autocast for images, fp32 for toys")
+    precision: Literal["auto", "fp32", "bf16"] = Field("auto", description="auto = bf16 autocast for images where bf16 is native (GPU, AVX512-BF16/AMX CPU), else fp32")
     channels_last: Literal["auto", "on", "off"] = Field("auto", description="memory layout; auto = on for conv models")
     compile: bool = Field(False, description="torch.compile the training modules")
     reuse_fake: bool = Field(False, description="the G step reuses the D step's fakes (needs d_steps=1)")

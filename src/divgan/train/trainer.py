@@ -57,6 +57,28 @@ def resolve_device(name: str) -> torch.device:
     return dev
 
 
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags as Linux lists them (``flags`` on x86, ``Features`` on ARM); empty elsewhere."""
+    try:
+        text = open("/proc/cpuinfo").read()
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return set(value.split())
+    return set()
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether bf16 arithmetic is native here: a CUDA device that supports it, or a CPU with AVX512-BF16,
+    AMX-BF16 or ARM's BF16 instructions. Elsewhere oneDNN emulates bf16 and autocast is slower than fp32
+    (docs/distributed.md), so ``train.precision: auto`` stays in fp32."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return bool({"avx512_bf16", "amx_bf16", "bf16"} & cpu_flags())
+
+
 class Trainer:
     """The training core: models, optimisers, objective, tricks and the steps of Algorithm 1.
 
@@ -93,7 +115,8 @@ class Trainer:
         self._fake: Fakes | None = None  # the D step's fakes, kept for the G step (train.reuse_fake)
         self.opt_g = self._optimizer(self.G, cfg.optim.lr_g)
         self.opt_d = self._optimizer(self.D, cfg.optim.lr_d)
-        self.bf16 = cfg.train.precision == "bf16" or (cfg.train.precision == "auto" and self.data.kind == "image")
+        self.bf16 = cfg.train.precision == "bf16" or (
+            cfg.train.precision == "auto" and self.data.kind == "image" and native_bf16(self.device))
         self.fixed_z = sample_latent(self.G, cfg.eval.grid_size, torch.Generator().manual_seed(cfg.seed + 7))
         self.fixed_y = default_labels(cfg.eval.grid_size, self.num_classes)  # one row per class (None: unconditional)
         self.step = 0

@@ -1,6 +1,7 @@
 """Every f-divergence of the catalogue on the 8-Gaussian ring: modes covered over seeds.
 
-For each divergence and seed it trains the ``ring-vanilla`` preset (the plain GAN) with the f-GAN objective
+For each divergence and seed it trains the ``ring-vanilla`` preset (the plain GAN; ``--preset`` another, e.g.
+``ring-fgan``) with the f-GAN objective
 
     divgan train ring-vanilla --set objective.name=fgan --set objective.divergence=NAME --set seed=S [--set ...]
 
@@ -9,7 +10,7 @@ at the last step on every seed and the mean ± standard error of modes, % high-q
 KL(modes ‖ uniform) (the toy protocol of ``divgan.metrics.toy``: 2,500 samples). ``--set`` changes
 every run, e.g. the R1 gradient penalty of docs/tricks.md:
 
-    python bench/fgan_ring.py [--divergences kl,reverse_kl,...] [--seeds 5] [--steps N]
+    python bench/fgan_ring.py [--preset ring-vanilla] [--divergences kl,reverse_kl,...] [--seeds 5] [--steps N]
                               [--set tricks.gradient_penalty.kind=r1 --set tricks.gradient_penalty.weight=0.1]
                               [--results FILE.jsonl] [--markdown] [--json FILE]
 
@@ -37,22 +38,22 @@ def mean_se(xs: list[float]) -> tuple[float, float]:
     return m, math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1) / len(xs))
 
 
-def one(div: str, seed: int, steps: int | None, extra: list[str]) -> dict:
+def one(div: str, seed: int, steps: int | None, extra: list[str], preset: str = "ring-vanilla") -> dict:
     from divgan.api import train
 
     sets = ["objective.name=fgan", f"objective.divergence={div}", f"seed={seed}", "train.threads=1", "train.progress=false"]
     if steps is not None:
         sets += [f"train.steps={steps}", f"eval.every={steps}"]
     t = time.time()
-    run = train("ring-vanilla", overrides=sets + extra, save=False, log=lambda *a, **k: None)
+    run = train(preset, overrides=sets + extra, save=False, log=lambda *a, **k: None)
     final = run.summary["final"]
     return {"divergence": div, "seed": seed, "modes": final["modes"], "high_quality": final["high_quality"],
             "kl_uniform": final["kl_uniform"], "rollbacks": run.driver.rollbacks, "seconds": round(time.time() - t, 1)}
 
 
-def settings(steps: int | None, extra: list[str]) -> dict:
+def settings(steps: int | None, extra: list[str], preset: str = "ring-vanilla") -> dict:
     """What, besides divergence and seed, identifies a run in a ``--results`` file."""
-    return {"steps": steps, "set": list(extra)}
+    return {"steps": steps, "set": list(extra), **({} if preset == "ring-vanilla" else {"preset": preset})}
 
 
 def load(path: str | None, want: dict) -> dict[tuple[str, int], dict]:
@@ -103,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     from divgan.errors import DivganError
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--preset", default="ring-vanilla", help="the ring preset each run starts from (default ring-vanilla)")
     p.add_argument("--divergences", default=",".join(DIVERGENCES.names()))
     p.add_argument("--seeds", type=int, default=5, help="seeds 0 … N−1 (default 5)")
     p.add_argument("--steps", type=int, default=None, help="generator steps (default: the ring-vanilla preset's)")
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", default=None, help="write every run of the table to this JSON file")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
-    want = settings(a.steps, a.set)
+    want = settings(a.steps, a.set, a.preset)
     done = load(a.results, want)
     rows, table = [], []
     try:
@@ -122,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             for s in range(a.seeds):
                 r = done.get((div, s))
                 if r is None:
-                    r = one(div, s, a.steps, a.set)
+                    r = one(div, s, a.steps, a.set, a.preset)
                     if a.results:
                         with open(a.results, "a") as f:
                             f.write(json.dumps({**r, "settings": want}) + "\n")

@@ -2,9 +2,19 @@
 reused by several tests."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Parallel workers (``pytest -n N``) share the cores: one thread each, and for the processes they start,
+    # or OpenMP teams that wait on each other's cores make steps many times slower (docs/distributed.md).
+    import torch
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
+    torch.set_num_threads(1)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -140,9 +140,10 @@ def test_fgan_ring_bench_prints_mean_se_and_per_seed_modes(tmp_path):
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "unknown divergence 'nope'" in bad.stderr
 
 
-def test_fgan_ring_bench_resumes_from_its_results_file(tmp_path, capsys):
+def test_fgan_ring_bench_resumes_from_its_results_file(tmp_path, capsys, monkeypatch):
     """--results: each run is appended with its settings; a second call with the same settings trains
-    nothing and prints the same numbers and the Markdown table; a run with other settings is not reused."""
+    nothing and prints the same numbers and the Markdown table; a run with other settings (steps, --preset)
+    is not reused."""
     import importlib.util
     import json
 
@@ -164,6 +165,13 @@ def test_fgan_ring_bench_resumes_from_its_results_file(tmp_path, capsys):
                      again, re.M), again
     assert bench.main(["--divergences", "kl", "--seeds", "1", "--steps", "3", "--results", str(res)]) == 0
     assert len(res.read_text().splitlines()) == 3  # other settings (3 steps): a new run
+    import divgan.api
+
+    train, started = divgan.api.train, []
+    monkeypatch.setattr(divgan.api, "train", lambda preset, **kw: started.append(preset) or train(preset, **kw))
+    assert bench.main(["--divergences", "kl", "--seeds", "1", "--steps", "3", "--preset", "ring-fgan", "--results", str(res)]) == 0
+    last = json.loads(res.read_text().splitlines()[-1])
+    assert started == ["ring-fgan"] and last["settings"]["preset"] == "ring-fgan"  # another preset: a new run
 
 
 def test_quality_bench_runs_every_check_and_flags_a_failed_claim(capsys, monkeypatch):

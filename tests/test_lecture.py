@@ -58,24 +58,30 @@ def test_sections_missing_failed_and_made(sections, tmp_path):
     assert g.stat().st_size <= lecture.GALLERY_MAX_BYTES and Image.open(g).format == "PNG"
 
 
-def test_fgan_ring_section_shows_the_r1_runs_and_the_plain_failure(tmp_path, monkeypatch):
-    """The f-GAN section trains every divergence twice, with the R1 penalty of docs/tricks.md and without:
-    two figures, the first made by R1 runs (its command says so), the second by unpenalised runs."""
+def test_fgan_ring_section_shows_the_ring_fgan_runs_and_the_plain_failure(tmp_path, monkeypatch):
+    """The f-GAN section trains every divergence twice, with the ring-fgan preset of docs/tricks.md (R1 and an
+    EMA generator; γ = 1 for kl) and as the plain f-GAN: two figures, the first made by ring-fgan runs (its
+    command says so), the second by unpenalised runs without an average."""
     import divgan.lecture.sections as real_sections
 
-    monkeypatch.setattr(real_sections, "FGAN_DIVERGENCES", ("kl",))  # two runs of 4 steps
+    monkeypatch.setattr(real_sections, "FGAN_DIVERGENCES", ("tv", "kl"))  # four runs of 4 steps
     ctx = lecture.Context(tmp_path, quick=True, log=lambda m: None)
     monkeypatch.setattr(lecture.Context, "budget", lambda self, quick, full: 4)
     figs = lecture.SECTIONS["fgan_ring"].fn(ctx)
     assert [f.path.name for f in figs] == ["fgan_ring.png", "fgan_ring_plain.png"]
-    r1, plain = figs
-    assert "gradient_penalty.kind=r1" in r1.command and "gradient_penalty" not in plain.command
-    assert "objective.divergence=<kl>" in r1.command and "R1" in r1.caption and "without the penalty" in plain.caption
-    assert sorted(ctx.runs) == ["fgan_ring_kl", "fgan_ring_plain_kl"]
+    fgan, plain = figs
+    assert "divgan train ring-fgan" in fgan.command and "ring-vanilla" in plain.command
+    assert "objective.divergence=<tv|kl>" in fgan.command and "R1" in fgan.caption and "without the penalty" in plain.caption
+    assert sorted(ctx.runs) == ["fgan_ring_kl", "fgan_ring_plain_kl", "fgan_ring_plain_tv", "fgan_ring_tv"]
     for name, (run, _) in ctx.runs.items():
-        assert run.trainer.step == 4
-        assert (run.config.tricks.gradient_penalty.kind == ["r1"]) == ("plain" not in name), name
-    assert Image.open(r1.path).size[0] > 300
+        c = run.config
+        assert run.trainer.step == 4 and c.objective.name == "fgan" and c.objective.divergence == name.split("_")[-1]
+        if "plain" in name:
+            assert c.tricks.gradient_penalty.kind == [] and c.tricks.ema.decay == 0, name
+        else:
+            assert c.tricks.gradient_penalty.kind == ["r1"] and c.tricks.ema.decay == 0.99, name
+            assert c.tricks.gradient_penalty.weight == (1.0 if name.endswith("kl") else 0.1), name
+    assert Image.open(fgan.path).size[0] > 300
 
 
 def test_unknown_section_busy_out_and_list(capsys, tmp_path):
@@ -96,9 +102,12 @@ def test_lecture_quick_end_to_end(tmp_path, capsys, monkeypatch):
     effects) shrink here to a few dozen steps."""
     import divgan.lecture.sections as real_sections
     import divgan.viz.zoo as viz_zoo
+    import divgan.zoo
 
     monkeypatch.setattr(lecture.Context, "budget", lambda self, quick, full: max(8, quick // 50))
     monkeypatch.setattr(real_sections, "FGAN_DIVERGENCES", ("kl", "reverse_kl"))  # one panel figure either way
+    monkeypatch.setattr(divgan.zoo, "LECTURE_TECHNIQUES", ("vanilla", "unrolled"))  # each run costs seconds of figures
+    monkeypatch.setattr(divgan.zoo, "MODERN_TECHNIQUES", ("rpgan_r1_r2",))
     unrolling_figure = viz_zoo.unrolling_figure
     monkeypatch.setattr(viz_zoo, "unrolling_figure", lambda preset, path, steps, *a, **kw: unrolling_figure(preset, path, 10, *a, **kw))
     out, gallery = tmp_path / "lecture", tmp_path / "gallery"

@@ -9,7 +9,7 @@ import pytest
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # Parallel workers (``pytest -n N``) share the cores: one thread each, and for the processes they start,
-    # or OpenMP teams that wait on each other's cores make steps many times slower (docs/distributed.md).
+    # or OpenMP teams that wait on each other's cores make steps many times slower (docs/images.md, busy machines).
     import torch
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")

@@ -20,13 +20,14 @@ train: $(STAMP)
 	$(VENV)/bin/divgan train $(ARGS)
 
 # The headless-browser test renders report.html and the lecture page in Debian's chromium.
-# -n auto: one pytest worker per core (pytest-xdist; tests/conftest.py gives each worker one thread);
+# -n auto: one pytest worker per core (pytest-xdist; tests/conftest.py gives each worker one thread; worksteal
+# rebalances the few long tests);
 # ARGS="-n 0" runs in one process.
 test: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || (export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q chromium >/dev/null 2>&1 \
 	  || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) \
 	  || echo "chromium could not be installed: tests/test_report_browser.py will skip"
-	$(PY) -m pytest -q -n auto $(ARGS)
+	$(PY) -m pytest -q -n auto --dist worksteal $(ARGS)
 
 bench: $(STAMP)
 	$(PY) bench/throughput.py

@@ -20,9 +20,8 @@ train: $(STAMP)
 	$(VENV)/bin/divgan train $(ARGS)
 
 # The headless-browser test renders report.html and the lecture page in Debian's chromium.
-# -n auto: one pytest worker per core (pytest-xdist; tests/conftest.py gives each worker one thread; worksteal
-# rebalances the few long tests);
-# ARGS="-n 0" runs in one process.
+# -n auto: one pytest worker per core (pytest-xdist; tests/conftest.py gives each worker one thread);
+# worksteal rebalances the few long tests. ARGS="-n 0" runs in one process.
 test: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || (export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q chromium >/dev/null 2>&1 \
 	  || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) \

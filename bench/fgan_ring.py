@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--preset", default="ring-vanilla", help="the ring preset each run starts from (default ring-vanilla)")
     p.add_argument("--divergences", default=",".join(DIVERGENCES.names()))
     p.add_argument("--seeds", type=int, default=5, help="seeds 0 … N−1 (default 5)")
-    p.add_argument("--steps", type=int, default=None, help="generator steps (default: the ring-vanilla preset's)")
+    p.add_argument("--steps", type=int, default=None, help="generator steps (default: the preset's)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--results", default=None, metavar="FILE.jsonl",
                    help="append each run here and skip the runs already in it (resumable)")

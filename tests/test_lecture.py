@@ -60,7 +60,7 @@ def test_sections_missing_failed_and_made(sections, tmp_path):
 
 def test_fgan_ring_section_shows_the_ring_fgan_runs_and_the_plain_failure(tmp_path, monkeypatch):
     """The f-GAN section trains every divergence twice, with the ring-fgan preset of docs/tricks.md (R1 and an
-    EMA generator; γ = 1 for kl) and as the plain f-GAN: two figures, the first made by ring-fgan runs (its
+    EMA generator; γ = 1 for kl and jeffrey) and as the plain f-GAN: two figures, the first made by ring-fgan runs (its
     command says so), the second by unpenalised runs without an average."""
     import divgan.lecture.sections as real_sections
 

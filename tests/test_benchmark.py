@@ -82,6 +82,22 @@ def test_interrupted_ring_benchmark_resumes_without_redoing_finished_seeds(tmp_p
     assert "PacGAN2" in capsys.readouterr().out
 
 
+def test_a_run_with_infogan_codes_is_scored_on_the_samples_divgan_sample_draws(tmp_path, monkeypatch):
+    """z through the generator's own prior: one-hot code blocks, not N(0, I) over the whole of z."""
+    import torch
+
+    from divgan.api import load_trainer, sample_from
+    from divgan.metrics import METRICS
+
+    scored, modes = [], METRICS["modes"]
+    monkeypatch.setitem(METRICS._items, "modes", lambda ctx, x: scored.append(x) or modes(ctx, x))
+    out = tmp_path / "b"
+    assert bench("ring", "ring", "--seeds", "1", "--out", str(out), *sets(TOY),
+                 "--set", "generator.codes={categorical: [8], weight: 1}") == 0
+    expected, _ = sample_from(load_trainer(out / "ring" / "seed0"), 2500, seed=0)
+    assert len(scored) == 1 and torch.equal(scored[0], expected)
+
+
 @pytest.mark.parametrize("argv", [["nope"], ["ring", "nope"], ["ring", "mnist-dcgan"], ["ring", "--minutes", "1"]])
 def test_bad_protocol_or_config_is_one_line_and_exit_2(tmp_path, argv, capsys):
     assert bench(*argv, "--out", str(tmp_path / "b")) == 2

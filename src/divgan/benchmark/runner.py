@@ -135,15 +135,12 @@ def child_env(threads: int) -> dict:
 
 def score(job: Job, proto, n: int) -> dict:
     """The protocol's metrics of a run's latest generator on n samples (seed = the run's seed)."""
-    import torch
-
-    from ..api import load_trainer
+    from ..api import load_trainer, sample_from
     from ..io import atomic_write_text
     from ..metrics import METRICS, MetricContext
 
     trainer = load_trainer(job.path)
-    z = torch.randn(n, trainer.G.latent_dim, generator=torch.Generator().manual_seed(job.seed))
-    samples = torch.cat([trainer.sample(len(c), z=c) for c in z.split(1000)])
+    samples, _ = sample_from(trainer, n, seed=job.seed)  # `divgan sample RUN --n n --seed k`'s samples
     values: dict = {"step": trainer.step}
     ctx = MetricContext.of(trainer)
     for name in proto.metrics:

@@ -17,12 +17,13 @@ def sample_history(preset: str, steps: int, unroll: int, panels: int, seed: int 
     """Train ``preset`` with ``unroll`` look-ahead steps; samples of a fixed z at ``panels`` evenly
     spaced steps (0 and ``steps`` included). Returns (trainer, [(step, samples), ...])."""
     from ..config import load_config
+    from ..models.conditioning import sample_latent
     from ..train.trainer import Trainer
 
     cfg = load_config(preset, [f"tricks.unrolled.steps={unroll}", f"train.steps={steps}", f"seed={seed}",
                                "train.progress=false", *(overrides or [])])
     trainer = Trainer(cfg, log=lambda m: None)
-    z = torch.randn(n_points, trainer.G.latent_dim, generator=torch.Generator().manual_seed(seed + 1))
+    z = sample_latent(trainer.G, n_points, torch.Generator().manual_seed(seed + 1))
     at = sorted({round(i * steps / max(panels - 1, 1)) for i in range(panels)})
     history = []
     while True:

@@ -164,6 +164,24 @@ def test_publisher_writes_at_a_bounded_rate(driver):
     assert not [p for p in (driver.run.path / "live").iterdir() if p.name.startswith(".")]  # no temporary left
 
 
+def test_toy_panels_draw_z_through_the_generators_prior(tmp_path, monkeypatch):
+    """A generator with an InfoGAN code gets one-hot code blocks (not N(0, I) over the whole of z); the
+    noise-grid panel holds one code fixed and sweeps the first two noise dimensions."""
+    from divgan.live.publisher import toy_points
+
+    trainer = driver_of(load_config("ring-infogan", SMALL), tmp_path / "run").core
+    asked, sample = [], trainer.sample
+    monkeypatch.setattr(trainer, "sample", lambda n, z=None, **kw: asked.append(z) or sample(n, z=z, **kw))
+    toy_points(trainer)
+    noise_dim = trainer.G.codes.noise_dim
+    for z in asked:
+        code = z[:, noise_dim:]
+        assert code.shape[1] == 8 and torch.equal(code.sum(1), torch.ones(len(z))) and set(code.unique().tolist()) == {0.0, 1.0}
+    fake, grid = asked
+    assert fake[:, :noise_dim].std() > 0.5 and len(fake[:, noise_dim:].argmax(1).unique()) > 1
+    assert (grid[:, noise_dim:] == grid[:1, noise_dim:]).all() and grid[:, 0].unique().numel() == 15
+
+
 def test_publisher_keeps_to_its_cpu_budget(driver):
     clock, cpu = FakeClock(), FakeClock()
 

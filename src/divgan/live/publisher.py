@@ -25,6 +25,7 @@ from pathlib import Path
 import torch
 
 from ..io import atomic_write_bytes
+from ..models.conditioning import sample_latent
 from ..run.callbacks import Callback
 
 CONTROL_POLL_S = 0.1
@@ -261,8 +262,7 @@ def toy_points(trainer, n: int = 500, grid: int = 48, lines: int = 15) -> dict:
     lo, hi = data.bounds()
     lo, hi = min(lo), max(hi)
     g = torch.Generator().manual_seed(trainer.cfg.seed + 11)
-    latent = trainer.G.latent_dim
-    fake = trainer.sample(n, z=torch.randn(n, latent, generator=g))
+    fake = trainer.sample(n, z=sample_latent(trainer.G, n, g))
     real = data.sample(n, torch.Generator().manual_seed(trainer.cfg.seed + 13))
     real = real[0] if isinstance(real, tuple) else real
     xs = torch.linspace(lo, hi, grid)
@@ -270,9 +270,12 @@ def toy_points(trainer, n: int = 500, grid: int = 48, lines: int = 15) -> dict:
     d = torch.sigmoid(trainer.D_eval(torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)))
     zs = torch.linspace(-2.5, 2.5, lines)
     zy, zx = torch.meshgrid(zs, zs, indexing="ij")
-    z = torch.zeros(lines * lines, latent)
+    codes = getattr(trainer.G, "codes", None)  # InfoGAN codes: one drawn value of each, the same for every point
+    z = sample_latent(trainer.G, 1, g).repeat(lines * lines, 1)
+    noise_dim = trainer.G.latent_dim if codes is None else codes.noise_dim
+    z[:, :noise_dim] = 0
     z[:, 0] = zx.reshape(-1)
-    if latent > 1:
+    if noise_dim > 1:
         z[:, 1] = zy.reshape(-1)
     mapped = trainer.sample(len(z), z=z)
     means = getattr(data, "means", None)

@@ -5,14 +5,15 @@ from tricks_helpers import run_steps
 from divgan.config import load_config
 from divgan.train.trainer import Trainer
 
-TOY = ["ring-rpgan", "ring-sngan", "ring-wgan-gp", "grid-rpgan", "ring-rpgan-drs", "grid-rpgan-drs"]
+TOY = ["ring-rpgan", "ring-sngan", "ring-wgan-gp", "grid-rpgan", "ring-rpgan-drs", "grid-rpgan-drs", "ring-infogan", "grid-infogan"]
 IMAGE = ["mnist-sngan", "mnist-wgan-gp", "stacked-mnist-rpgan"]
 
 
 @pytest.mark.parametrize("name", TOY + IMAGE)
 def test_preset_loads_with_its_tricks_on(name):
     cfg = load_config(name)
-    assert cfg.objective.name in ("relativistic", "hinge", "wasserstein") and cfg.description
+    modern = cfg.objective.name in ("relativistic", "hinge", "wasserstein") or cfg.generator.get("codes")
+    assert modern and cfg.description
 
 
 @pytest.mark.parametrize("name", TOY)

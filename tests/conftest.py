@@ -23,6 +23,16 @@ TINY = ["train.steps=60", "train.batch_size=64", "eval.every=30", "eval.n_sample
         "train.checkpoint_every=30", "generator.hidden=[32,32]", "discriminator.hidden=[32,32]"]
 
 
+@pytest.fixture(autouse=True)
+def small_divergence_sample(monkeypatch):
+    """Toy evaluations in this process estimate KL/JSD from 300 generator samples instead of 1,500: the
+    KDE's bandwidth search is O(N²) and was a quarter of the lecture test's time. The estimator's
+    accuracy has its own tests (test_estimators.py), which call it directly."""
+    import divgan.metrics.divergence
+
+    monkeypatch.setattr(divgan.metrics.divergence, "N_MODEL", 300)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def session_cache(tmp_path_factory):
     """``$DIVGAN_CACHE`` for the whole session (subprocesses inherit it): decoded datasets and the

@@ -101,12 +101,10 @@ def test_lecture_quick_end_to_end(tmp_path, capsys, monkeypatch):
     The wiring is what is tested, so the quick budgets (thousands of steps, for a human to see the
     effects) shrink here to a few dozen steps."""
     import divgan.lecture.sections as real_sections
-    import divgan.metrics.divergence
     import divgan.viz.zoo as viz_zoo
     import divgan.zoo
 
     monkeypatch.setattr(lecture.Context, "budget", lambda self, quick, full: max(8, quick // 50))
-    monkeypatch.setattr(divgan.metrics.divergence, "N_MODEL", 300)  # the KDE's bandwidth search is O(N²) per evaluation
     monkeypatch.setattr(real_sections, "FGAN_DIVERGENCES", ("kl", "reverse_kl"))  # one panel figure either way
     monkeypatch.setattr(divgan.zoo, "LECTURE_TECHNIQUES", ("vanilla", "unrolled"))  # each run costs seconds of figures
     monkeypatch.setattr(divgan.zoo, "MODERN_TECHNIQUES", ("rpgan_r1_r2",))

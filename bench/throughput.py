@@ -244,6 +244,7 @@ def main(argv=None, reexec: bool = False) -> int:
     ap.add_argument("--repeats", type=int, default=9, help="timed segments per variant (median reported)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     ap.add_argument("--data-root", default=str(SHARED), help="folder holding MNIST/raw/*.gz")
+    ap.add_argument("--peak-size", type=int, default=2048, help="n of the n×n matmul that measures the peak")
     ap.add_argument("--unrolled", default="1,5,10", help="k values for the unrolled cost ('' to skip)")
     ap.add_argument("--allocator", choices=["steady", "default"], default="steady",
                     help="steady: glibc malloc keeps freed memory (re-runs the script with MALLOC_* set); default: as is")
@@ -259,8 +260,8 @@ def main(argv=None, reexec: bool = False) -> int:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {BATCH}; "
           f"{args.repeats}×{args.steps} timed steps per variant, interleaved, medians; "
           f"allocator: {'steady (glibc keeps freed memory)' if steady else 'glibc defaults'}")
-    peaks = {"fp32": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
-    print(f"matmul peak (2048², best of 10): fp32 {peaks['fp32']:.1f} GFLOP/s, bf16 {peaks['bf16']:.1f} GFLOP/s")
+    peaks = {"fp32": matmul_peak(torch.float32, args.peak_size), "bf16": matmul_peak(torch.bfloat16, args.peak_size)}
+    print(f"matmul peak ({args.peak_size}², best of 10): fp32 {peaks['fp32']:.1f} GFLOP/s, bf16 {peaks['bf16']:.1f} GFLOP/s")
     with tempfile.TemporaryDirectory() as tmp:
         tv_root = mnist_for_torchvision(Path(args.data_root), Path(tmp))
         for model in MODELS:

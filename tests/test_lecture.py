@@ -63,6 +63,7 @@ def test_fgan_ring_section_shows_the_ring_fgan_runs_and_the_plain_failure(tmp_pa
     EMA generator; γ = 1 for kl and jeffrey) and as the plain f-GAN: two figures, the first made by ring-fgan runs (its
     command says so), the second by unpenalised runs without an average."""
     import divgan.lecture.sections as real_sections
+    import divgan.theory
 
     monkeypatch.setattr(real_sections, "FGAN_DIVERGENCES", ("tv", "kl"))  # four runs of 4 steps
     ctx = lecture.Context(tmp_path, quick=True, log=lambda m: None)
@@ -105,6 +106,9 @@ def test_lecture_quick_end_to_end(tmp_path, capsys, monkeypatch):
     import divgan.zoo
 
     monkeypatch.setattr(lecture.Context, "budget", lambda self, quick, full: max(8, quick // 50))
+    report = divgan.theory.run_report  # the theory section: 1,000 samples and a coarser quadrature grid
+    monkeypatch.setattr(divgan.theory, "run_report", lambda trainer, n, seed: report(trainer, n=1000, seed=seed))
+    monkeypatch.setattr(divgan.theory, "MAX_GRID", {1: 2001, 2: 301})
     monkeypatch.setattr(real_sections, "FGAN_DIVERGENCES", ("kl", "reverse_kl"))  # one panel figure either way
     monkeypatch.setattr(divgan.zoo, "LECTURE_TECHNIQUES", ("vanilla", "unrolled"))  # each run costs seconds of figures
     monkeypatch.setattr(divgan.zoo, "MODERN_TECHNIQUES", ("rpgan_r1_r2",))

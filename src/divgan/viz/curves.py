@@ -51,7 +51,9 @@ def plot_curves(losses: dict[str, list[float]], metrics: list[dict], path: Path,
             ax.plot(*zip(*pts), "o-", ms=3)
         ax.set_xlabel("step")
         ax.set_title(key)
-    fig.tight_layout()
+    # fixed margins in inches (tick labels, titles): tight_layout would draw the figure once more
+    w, h = 4 * ncols, 3 * nrows
+    fig.subplots_adjust(left=0.75 / w, right=1 - 0.15 / w, bottom=0.45 / h, top=1 - 0.3 / h, wspace=0.35, hspace=0.45)
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return Path(path)

@@ -199,6 +199,28 @@ def test_interpolate_along_an_infogan_code(cli, tmp_path):
     assert r.returncode == 2 and "this generator has 2 codes" in r.stderr
 
 
+def test_interpolate_walks_between_draws_of_an_infogan_prior(tmp_path, monkeypatch):
+    """A plain walk on an InfoGAN run starts and ends at z the generator was trained on: each
+    categorical code one-hot, not N(0, I) over the whole z."""
+    import divgan.analysis.walks as walks
+    from divgan.commands import main
+
+    out = tmp_path / "info"
+    divgan.train("mnist-infogan", out=out, overrides=INFOGAN + ["train.steps=1"], log=quiet)
+    seen = []
+    monkeypatch.setattr(walks, "walk_grid", lambda trainer, a, b, *args, **kw: seen.extend([a, b]))
+    monkeypatch.setattr(walks, "walk_gif", lambda trainer, keys, *args, **kw: seen.append(keys.reshape(-1, keys.shape[-1])))
+    assert main(["interpolate", str(out), "--rows", "3", "--keys", "2", "--out", str(tmp_path / "w.png")]) == 0
+    codes = divgan.api.load_trainer(out).G.codes
+    assert len(seen) == 3
+    for z in seen:
+        start = codes.noise_dim
+        for k in codes.spec.categorical:
+            onehot = z[:, start:start + k]
+            assert torch.equal(onehot.sum(1), torch.ones(len(z))) and set(onehot.unique().tolist()) == {0.0, 1.0}
+            start += k
+
+
 @pytest.mark.parametrize("name, shape, classes", [("mnist-cgan", (1, 28, 28), 10), ("fashion-acgan", (1, 28, 28), 10),
                                                   ("digits-cgan", (1, 16, 16), 10), ("mnist-infogan", (1, 28, 28), None),
                                                   ("ring-cgan", (2,), 8)])

@@ -48,6 +48,7 @@ class Interpolate:
 
         from ..analysis.walks import walk_gif, walk_grid
         from ..errors import DivganError
+        from ..models.conditioning import sample_latent
 
         if args.rows < 1 or args.keys < 2:
             raise DivganError("--rows must be ≥ 1 and --keys ≥ 2")
@@ -61,8 +62,9 @@ class Interpolate:
             pairs = keys[: len(keys) // 2 * 2].reshape(-1, 2, dim)
             a, b, gif_keys = pairs[:, 0], pairs[:, 1], keys
         else:
-            a, b = torch.randn(args.rows, dim, generator=g), torch.randn(args.rows, dim, generator=g)
-            gif_keys = torch.randn(args.keys, 4, dim, generator=g)
+            # endpoints from the generator's prior (N(0, I), or InfoGAN's noise and one-hot codes)
+            a, b = sample_latent(trainer.G, args.rows, g), sample_latent(trainer.G, args.rows, g)
+            gif_keys = sample_latent(trainer.G, args.keys * 4, g).reshape(args.keys, 4, dim)
         out = Path(args.out) if args.out else trainer.run.samples / f"walk_{args.method}.png"
         gif = Path(args.gif) if args.gif else out.with_suffix(".gif")
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -63,7 +63,6 @@ def test_fgan_ring_section_shows_the_ring_fgan_runs_and_the_plain_failure(tmp_pa
     EMA generator; γ = 1 for kl and jeffrey) and as the plain f-GAN: two figures, the first made by ring-fgan runs (its
     command says so), the second by unpenalised runs without an average."""
     import divgan.lecture.sections as real_sections
-    import divgan.theory
 
     monkeypatch.setattr(real_sections, "FGAN_DIVERGENCES", ("tv", "kl"))  # four runs of 4 steps
     ctx = lecture.Context(tmp_path, quick=True, log=lambda m: None)
@@ -103,6 +102,7 @@ def test_lecture_quick_end_to_end(tmp_path, capsys, monkeypatch):
     effects) shrink here to a few dozen steps."""
     import divgan.lecture.sections as real_sections
     import divgan.viz.zoo as viz_zoo
+    import divgan.theory
     import divgan.zoo
 
     monkeypatch.setattr(lecture.Context, "budget", lambda self, quick, full: max(8, quick // 50))

@@ -13,6 +13,18 @@ def test_maxout_takes_the_max_over_pieces():
     assert torch.equal(m(x), pieces.max(-1).values)
 
 
+def test_maxout_gradient_flows_only_through_each_units_winning_piece():
+    m = Maxout(3, units=2, pieces=4)
+    x = torch.randn(5, 3)
+    out = m.linear(x).view(5, 2, 4)
+    win = torch.nn.functional.one_hot(out.argmax(-1), 4).float()  # which piece won, per sample and unit
+    g = torch.randn(5, 2)
+    m(x).backward(g)
+    d_pieces = (g.unsqueeze(-1) * win).reshape(5, 8)  # d loss / d (linear output)
+    assert torch.allclose(m.linear.weight.grad, d_pieces.T @ x, atol=1e-6)
+    assert torch.allclose(m.linear.bias.grad, d_pieces.sum(0), atol=1e-6)
+
+
 def test_shapes_range_and_dropout():
     torch.manual_seed(0)
     G = build_generator({"name": "goodfellow"}, (1, 28, 28))

@@ -6,9 +6,11 @@ tests, in any module, find the file."""
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 import torch
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -28,15 +30,21 @@ def one_thread():
 
 
 def cache_root(tmp_path_factory) -> Path:
-    """A DIVGAN_CACHE folder shared by the session; evaluators go to its evaluators/."""
-    return tmp_path_factory.getbasetemp() / "divgan-cache"
+    """A DIVGAN_CACHE folder shared by the session; evaluators go to its evaluators/. Parallel workers
+    (``pytest -n``) share one: the folder above each worker's own base folder (divgan writes its cache
+    files atomically; ``trained_evaluator`` trains each evaluator once, under a lock)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "divgan-cache"
 
 
 def trained_evaluator(tmp_path_factory, name: str) -> Path:
     from divgan.evaluator import train_evaluator
 
     path = cache_root(tmp_path_factory) / "evaluators" / f"{name}.pt"
-    if not path.is_file():
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path) + ".lock"):
+        if path.is_file():
+            return path
         with one_thread():
             train_evaluator(name, SHARED_DATA if name != "digits" else None, path=path, progress=False, **BUDGETS[name])
     return path

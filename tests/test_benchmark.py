@@ -111,16 +111,10 @@ def mnist_env(tmp_path_factory, monkeypatch):
     """The shared MNIST files as $DIVGAN_DATA (read in place) and a session's small MNIST evaluator."""
     if DATA is None:
         pytest.skip("needs the MNIST files")
-    from evaluator_helpers import BUDGETS, cache_root, one_thread
+    from evaluator_helpers import cache_root, trained_evaluator
 
-    from divgan.evaluator import train_evaluator
-
-    root = cache_root(tmp_path_factory)
-    path = root / "evaluators" / "mnist.pt"
-    if not path.is_file():
-        with one_thread():
-            train_evaluator("mnist", DATA, path=path, progress=False, **BUDGETS["mnist"])
-    monkeypatch.setenv("DIVGAN_CACHE", str(root))
+    trained_evaluator(tmp_path_factory, "mnist")
+    monkeypatch.setenv("DIVGAN_CACHE", str(cache_root(tmp_path_factory)))
     monkeypatch.setenv("DIVGAN_DATA", str(DATA))
 
 

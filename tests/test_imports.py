@@ -114,3 +114,16 @@ def test_library_code_never_imports_the_command_line():
     bad = [f"{src} imports {dst}" for unit, targets in unit_graph().items() if unit not in FRONT
            for dst, srcs in targets.items() if dst in FRONT for src in srcs]
     assert not bad, bad
+
+
+def test_starting_divgan_does_not_import_torchvision_or_torch_fidelity():
+    """They import torch._dynamo and every torchvision model (~2 s of each command's start): divgan
+    imports them where a grid is drawn or a feature metric computed, never to train or to parse a command."""
+    import subprocess
+    import sys
+
+    code = ("import sys, divgan.api, divgan.cli, divgan.train.trainer, divgan.run.driver, divgan.metrics; "
+            "print(sorted(m for m in ('torchvision', 'torch_fidelity', 'torch._dynamo') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -9,7 +9,8 @@ import torch_fidelity
 from evaluator_helpers import HAVE_MNIST, SHARED_DATA, cache_root, one_thread, trained_evaluator
 
 from divgan.errors import DivganError
-from divgan.metrics.features import EvaluatorFeatures, compute
+from divgan.metrics._extractors import EvaluatorFeatures, registered
+from divgan.metrics.features import compute
 
 
 def closed_form_fid(mu1, cov1, mu2, cov2) -> float:
@@ -35,6 +36,7 @@ def digits():
 
 
 def test_extractors_are_registered_in_torch_fidelity():
+    assert registered() is torch_fidelity
     reg = torch_fidelity.registry.FEATURE_EXTRACTORS_REGISTRY
     assert reg["divgan-mnist"] is EvaluatorFeatures and "divgan-pixels" in reg and "divgan-digits" in reg
 

@@ -22,7 +22,6 @@ import math
 from functools import lru_cache
 
 import torch
-from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
 
 from ..errors import DivganError
 from . import metric
@@ -61,6 +60,8 @@ def conditional_accuracy_of(evaluator, samples: torch.Tensor, asked: torch.Tenso
 def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     """The Fréchet distance between Gaussians fitted to feature sets a (N×F) and b (M×F)
     (torch-fidelity's FID formula, so the numbers match ``metrics.features``)."""
+    from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric  # 2 s of imports: on use
+
     sa = fid_features_to_statistics(a.double().cpu())
     sb = fid_features_to_statistics(b.double().cpu())
     return float(fid_statistics_to_metric(sa, sb, False)["frechet_inception_distance"])

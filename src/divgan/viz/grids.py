@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from torchvision.utils import make_grid, save_image
 
 from ..pixels import to_uint8, to_unit  # noqa: F401  (to_uint8: re-exported for old imports)
 
@@ -17,6 +16,8 @@ MIN_WIDTH = 512  # px: smaller grids are enlarged by an integer factor (nearest 
 def grid_image(images: torch.Tensor, nrow: int | None = None, min_width: int = MIN_WIDTH) -> torch.Tensor:
     """The images in a grid (C×H×W in [0, 1]), 2 px white gaps, ``nrow`` per row (default: square),
     enlarged by the smallest integer factor that makes it at least ``min_width`` px wide."""
+    from torchvision.utils import make_grid  # importing torchvision costs ~2 s: only when a grid is drawn
+
     images = images.float().cpu()
     nrow = nrow or max(1, int(len(images) ** 0.5))
     g = make_grid(to_unit(images), nrow=nrow, padding=2, pad_value=1.0)
@@ -37,5 +38,7 @@ def class_rows(images: torch.Tensor, labels: torch.Tensor, num_classes: int) -> 
 
 def save_grid(images: torch.Tensor, path: Path, nrow: int | None = None, min_width: int = MIN_WIDTH) -> Path:
     """``grid_image`` saved as a PNG (64 digits of 16×16: 146 px → 584 px wide)."""
+    from torchvision.utils import save_image
+
     save_image(grid_image(images, nrow, min_width), str(path))
     return Path(path)

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
-from torchvision.utils import make_grid
 
 from ..pixels import to_unit
 
@@ -13,6 +12,8 @@ from ..pixels import to_unit
 def plot_sample_rows(rows: dict[str, torch.Tensor], path: Path, title: str = "", data=None) -> Path:
     """``rows``: label -> samples. Images in [-1, 1] (N×C×H×W) give one image strip per label;
     2-D toy samples (N×2) give one scatter panel per label over ``data``'s density."""
+    from torchvision.utils import make_grid  # ~2 s of imports: only when drawn
+
     labels = list(rows)
     first = next(iter(rows.values()))
     if first.dim() == 4:

@@ -164,3 +164,35 @@ def test_latent_codes_layout():
     z = lc.compose(torch.zeros(2, 2), torch.tensor([[3], [1]]), torch.tensor([[0.5], [-0.25]]))
     assert z.tolist() == [[0, 0, 0, 0, 0, 1, 0.5], [0, 0, 0, 1, 0, 0, -0.25]]
     assert lc.dim == 5 and lc.latent_dim == 7 and not math.isnan(float(z.sum()))
+
+
+def test_goodfellow_pair_takes_codes_and_labels_and_is_unchanged_without():
+    """The Goodfellow MLP pair (goodfellow G, maxout D): InfoGAN codes after the noise (``noise: uniform``
+    transforms the noise only), a Q head on the maxout features, concat labels on both; without them the
+    same weights and outputs as the plain networks."""
+    shape = (3, 8, 8)
+    G = build_generator({"name": "goodfellow", "latent_dim": 5, "hidden": [16], "noise": "uniform",
+                         "codes": {"categorical": [10, 10, 10]}}, shape)
+    assert G.latent_dim == 5 + 30 and G.net[0].in_features == 35
+    z = sample_latent(G, 8, torch.Generator().manual_seed(0))
+    u = torch.cat([math.sqrt(3) * torch.erf(z[:, :5] / math.sqrt(2)), z[:, 5:]], 1)  # one-hot codes untouched
+    assert torch.equal(G(z), (2 * torch.sigmoid(G.net(u)) - 1).reshape(8, *shape))
+    D = build_discriminator({"name": "maxout", "units": [16, 16], "pieces": 2}, shape, codes=G.codes.spec)
+    _, aux = D(G(z).detach(), with_aux=True)
+    assert [t.shape for t in aux.code_logits] == [(8, 10)] * 3
+    Gc = build_generator({"name": "goodfellow", "latent_dim": 5, "hidden": [16], "conditioning": "concat"}, shape, num_classes=4)
+    Dc = build_discriminator({"name": "maxout", "units": [16], "pieces": 2, "conditioning": "concat"}, shape, num_classes=4).eval()
+    z = torch.randn(3, 5)
+    assert not torch.allclose(Gc(z, torch.zeros(3, dtype=torch.long)), Gc(z, torch.ones(3, dtype=torch.long)))
+    x = torch.randn(3, *shape)
+    assert not torch.allclose(Dc(x, torch.zeros(3, dtype=torch.long)), Dc(x, torch.ones(3, dtype=torch.long)))
+    torch.manual_seed(0)
+    G = build_generator({"name": "goodfellow", "latent_dim": 5, "hidden": [16], "noise": "uniform"}, shape, num_classes=10)
+    torch.manual_seed(0)
+    ref = nn.Sequential(nn.Linear(5, 16), nn.ReLU(True), nn.Linear(16, 3 * 64))
+    nn.init.constant_(ref[-1].bias, -1.9)
+    assert all(torch.equal(a, b) for a, b in zip(G.net.state_dict().values(), ref.state_dict().values()))
+    z = torch.randn(4, 5)
+    assert torch.equal(G(z), (2 * torch.sigmoid(ref(math.sqrt(3) * torch.erf(z / math.sqrt(2)))) - 1).reshape(4, *shape))
+    D = build_discriminator({"name": "maxout", "units": [16], "pieces": 2}, shape, num_classes=10)
+    assert set(D.state_dict()) == {"body.2.linear.weight", "body.2.linear.bias", "head.weight", "head.bias"} and not D.has_aux

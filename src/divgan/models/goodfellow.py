@@ -26,6 +26,7 @@ from torch import nn
 
 from ..params import Params
 from . import DISCRIMINATORS, GENERATORS, Discriminator
+from .conditioning import ConditionalGenerator, DiscriminatorConditioning, GeneratorConditioning
 
 
 def init_uniform(model: nn.Module, r: float) -> None:
@@ -53,10 +54,12 @@ class Maxout(nn.Module):
 
 
 @GENERATORS.register("goodfellow")
-class GoodfellowGenerator(nn.Module):
-    """z -> ReLU 1200 -> ReLU 1200 -> 2σ(·) − 1, reshaped to the data's shape."""
+class GoodfellowGenerator(ConditionalGenerator, nn.Module):
+    """z -> ReLU 1200 -> ReLU 1200 -> 2σ(·) − 1, reshaped to the data's shape. Conditional
+    (``conditioning``: the label joined to z) and InfoGAN codes (appended to z) as in
+    ``conditioning.ConditionalGenerator``; ``noise: uniform`` transforms the noise part of z only."""
 
-    class Params(Params):
+    class Params(GeneratorConditioning, Params):
         latent_dim: int = 100
         hidden: list[int] = [1200, 1200]
         output_bias: float = -1.9  # logit(0.13): MNIST's mean pixel intensity
@@ -67,8 +70,9 @@ class GoodfellowGenerator(nn.Module):
 
     def __init__(self, p: "GoodfellowGenerator.Params", data_shape):
         super().__init__()
-        self.latent_dim, self.data_shape = p.latent_dim, tuple(data_shape)
-        sizes = [p.latent_dim, *p.hidden]
+        width = self.setup_conditioning(p, has_batch_norm=False)
+        self.data_shape, self.noise_dim = tuple(data_shape), p.latent_dim
+        sizes = [width, *p.hidden]
         layers: list[nn.Module] = []
         for a, b in zip(sizes[:-1], sizes[1:]):
             layers += [nn.Linear(a, b), nn.ReLU(True)]
@@ -77,17 +81,20 @@ class GoodfellowGenerator(nn.Module):
         nn.init.constant_(self.net[-1].bias, p.output_bias)
         self.uniform = p.noise == "uniform"
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        if self.uniform:
-            z = math.sqrt(3) * torch.erf(z / math.sqrt(2))  # N(0, 1) -> U(−√3, √3), elementwise
-        return (2 * torch.sigmoid(self.net(z)) - 1).reshape(z.shape[0], *self.data_shape)
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.uniform:  # N(0, 1) -> U(−√3, √3), elementwise, on the noise (not on codes)
+            noise = math.sqrt(3) * torch.erf(z[:, :self.noise_dim] / math.sqrt(2))
+            z = torch.cat([noise, z[:, self.noise_dim:]], 1) if z.shape[1] > self.noise_dim else noise
+        h = z if self.conditioning == "none" else self.condition_input(z, y)
+        return (2 * torch.sigmoid(self.net(h)) - 1).reshape(z.shape[0], *self.data_shape)
 
 
 @DISCRIMINATORS.register("maxout")
 class MaxoutDiscriminator(Discriminator):
-    """x (flattened) -> dropout -> maxout layers (240 units × 5 pieces), each followed by dropout -> one logit."""
+    """x (flattened) -> dropout -> maxout layers (240 units × 5 pieces), each followed by dropout -> one logit.
+    Conditional (``conditioning``) and InfoGAN's Q head as in ``Discriminator``."""
 
-    class Params(Params):
+    class Params(DiscriminatorConditioning, Params):
         units: list[int] = [240, 240]
         pieces: int = 5
         input_dropout: float = 0.2
@@ -97,11 +104,11 @@ class MaxoutDiscriminator(Discriminator):
 
     def __init__(self, p: "MaxoutDiscriminator.Params", data_shape):
         super().__init__()
-        sizes = [math.prod(data_shape), *p.units]
+        sizes = [math.prod(data_shape) + self.label_input(p), *p.units]
         layers: list[nn.Module] = [nn.Flatten(), nn.Dropout(p.input_dropout)]
         for a, b in zip(sizes[:-1], sizes[1:]):
             layers += [Maxout(a, b, p.pieces), nn.Dropout(p.dropout)]  # pylearn2: dropout on every layer's input
         self.body = nn.Sequential(*layers)
         self.feature_dim = sizes[-1]
-        self.make_head()
+        self.make_head(p)
         init_uniform(self, p.init_range)

@@ -1,9 +1,9 @@
 """divgan's feature extractors in torch-fidelity's registry: ``divgan-<dataset>`` (the evaluator's
 features and logits) and ``divgan-pixels``.
 
-A private module (the package imports its public modules at start) so that importing divgan does not import torch-fidelity (which imports all of
-torchvision's models and torch._dynamo: about 2 s of every ``divgan`` command's start); ``registered()``
-imports and registers them on first use."""
+A private module (``divgan.metrics`` imports its public modules when it loads), so that importing
+divgan does not import torch-fidelity, which imports all of torchvision's models and torch._dynamo
+(about 2 s of every ``divgan`` command's start). ``registered()`` registers them on first use."""
 from __future__ import annotations
 
 from functools import lru_cache

@@ -83,8 +83,7 @@ class GoodfellowGenerator(ConditionalGenerator, nn.Module):
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         if self.uniform:  # N(0, 1) -> U(−√3, √3), elementwise, on the noise (not on codes)
-            noise = math.sqrt(3) * torch.erf(z[:, :self.noise_dim] / math.sqrt(2))
-            z = torch.cat([noise, z[:, self.noise_dim:]], 1) if z.shape[1] > self.noise_dim else noise
+            z = torch.cat([math.sqrt(3) * torch.erf(z[:, :self.noise_dim] / math.sqrt(2)), z[:, self.noise_dim:]], 1)
         h = z if self.conditioning == "none" else self.condition_input(z, y)
         return (2 * torch.sigmoid(self.net(h)) - 1).reshape(z.shape[0], *self.data_shape)
 

@@ -37,7 +37,7 @@ def cache_root(tmp_path_factory) -> Path:
     return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "divgan-cache"
 
 
-def trained_evaluator(tmp_path_factory, name: str) -> Path:
+def trained_evaluator(tmp_path_factory, name: str, data_root: Path = SHARED_DATA) -> Path:
     from divgan.evaluator import train_evaluator
 
     path = cache_root(tmp_path_factory) / "evaluators" / f"{name}.pt"
@@ -46,7 +46,7 @@ def trained_evaluator(tmp_path_factory, name: str) -> Path:
         if path.is_file():
             return path
         with one_thread():
-            train_evaluator(name, SHARED_DATA if name != "digits" else None, path=path, progress=False, **BUDGETS[name])
+            train_evaluator(name, data_root if name != "digits" else None, path=path, progress=False, **BUDGETS[name])
     return path
 
 

@@ -113,7 +113,7 @@ def mnist_env(tmp_path_factory, monkeypatch):
         pytest.skip("needs the MNIST files")
     from evaluator_helpers import cache_root, trained_evaluator
 
-    trained_evaluator(tmp_path_factory, "mnist")
+    trained_evaluator(tmp_path_factory, "mnist", DATA)
     monkeypatch.setenv("DIVGAN_CACHE", str(cache_root(tmp_path_factory)))
     monkeypatch.setenv("DIVGAN_DATA", str(DATA))
 

@@ -1,9 +1,11 @@
-"""The layering of ``src/divgan``, read from its source with ``ast`` (nothing is imported):
+"""The layering of ``src/divgan``, read from its source with ``ast`` (nothing is imported), and what
+importing it loads (in a fresh interpreter):
 
 * no import cycle between the units of the package (a subpackage such as ``divgan.train`` or a
   top-level module such as ``divgan.api``), counting imports inside functions too;
 * library code never imports ``divgan.commands`` or ``divgan.cli`` (only ``cli``, ``__main__`` and
-  the commands themselves may).
+  the commands themselves may);
+* importing divgan does not load torchvision or torch-fidelity.
 """
 from __future__ import annotations
 
@@ -117,8 +119,10 @@ def test_library_code_never_imports_the_command_line():
 
 
 def test_starting_divgan_does_not_import_torchvision_or_torch_fidelity():
-    """They import torch._dynamo and every torchvision model (~2 s of each command's start): divgan
-    imports them where a grid is drawn or a feature metric computed, never to train or to parse a command."""
+    """torch-fidelity imports every torchvision model and torch._dynamo (~2 s of each command's start):
+    importing divgan's command line, trainer, driver and metrics loads none of them; a grid or a feature
+    metric imports them when it is drawn or computed. (A training run still loads torch._dynamo: torch's
+    optimizers import it when they are built.)"""
     import subprocess
     import sys
 

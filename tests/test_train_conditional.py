@@ -18,6 +18,9 @@ DIGITS = ["train.batch_size=8", "eval.every=2", "eval.n_samples=20", "eval.grid_
 INFOGAN = DIGITS + ["data.name=digits", "data.size=16", "generator.latent_dim=6",
                     "generator.codes={categorical: [3], continuous: 1, weight: 1.0, weight_continuous: 0.1}",
                     "generator.fc=16", "discriminator.fc=16"]
+GOODFELLOW = ["data={name: digits, size: 16}", "generator.latent_dim=4", "generator.hidden=[16]", "discriminator.units=[8]",
+              "discriminator.pieces=2", "train.batch_size=8", "eval.every=2", "eval.n_samples=20", "eval.grid_size=20",
+              "train.progress=false", "train.checkpoint_every=2", "train.threads=1", "eval.metrics=[]"]
 CASES = {
     "ring-cgan": ("ring-cgan", RING),
     "digits-cgan": ("digits-cgan", DIGITS),
@@ -25,6 +28,8 @@ CASES = {
     "digits-acgan": ("digits-cgan", DIGITS + ["generator.conditioning=acgan", "discriminator.conditioning=acgan"]),
     "digits-infogan-reuse": ("mnist-infogan", INFOGAN),
     "digits-infogan": ("mnist-infogan", INFOGAN + ["train.reuse_fake=false"]),
+    "digits-goodfellow-infogan": ("mnist-goodfellow-adam", GOODFELLOW + ["generator.codes={categorical: [3], weight: 1.0}"]),
+    "digits-goodfellow-cgan": ("mnist-goodfellow-adam", GOODFELLOW + ["generator.conditioning=concat", "discriminator.conditioning=concat"]),
 }
 
 

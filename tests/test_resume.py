@@ -2,6 +2,7 @@
 state, RNGs, metrics); SIGINT / SIGTERM stop cleanly with a resumable checkpoint."""
 from __future__ import annotations
 
+import shutil
 import signal
 from pathlib import Path
 
@@ -17,10 +18,12 @@ def test_toy_run_resumes_bitwise(tmp_path):
     train(tmp_path / "full", 20)
     train(tmp_path / "half", 10)
     assert latest_state(tmp_path / "half")["step"] == 10
+    shutil.rmtree(tmp_path / "half" / "samples")  # a user cleared the figures: the run goes on, makes them again
     run = divgan.resume(tmp_path / "half", ["train.steps=20"], log=lambda m: None)
     assert run.summary["steps"] == 20
     assert_same_run(tmp_path / "full", tmp_path / "half")
     assert "steps: 20" in (tmp_path / "half" / "config.yaml").read_text()  # the override is recorded
+    assert (tmp_path / "half" / "samples" / "samples_1d.png").is_file()
 
 
 def test_resume_mid_interval_truncates_metrics(tmp_path):

@@ -47,8 +47,13 @@ class Figures(Callback):
     def load_state_dict(self, state: dict) -> None:
         self.snapshots = list(state.get("snapshots", []))
 
+    def _samples(self) -> Path:
+        """samples/, made again if it was deleted (a run goes on without its old figures)."""
+        self.run.samples.mkdir(parents=True, exist_ok=True)
+        return self.run.samples
+
     def on_evaluate(self, driver, row, samples):
-        core, samples_dir = driver.core, self.run.samples
+        core, samples_dir = driver.core, self._samples()
         if core.data.kind == "toy" and core.data.dim == 2:
             self.snapshots.append(toy.snapshot(core))
             toy.plot_density_panels(core.data, spread(self.snapshots, core.cfg.eval.snapshots), samples_dir / "density.png")
@@ -57,6 +62,7 @@ class Figures(Callback):
 
     def on_finish(self, driver, summary):
         core, run, data = driver.core, self.run, driver.core.data
+        self._samples()
         out: dict[str, Path] = {}
         if data.kind == "toy" and data.dim == 2 and self.snapshots:
             out["density"] = toy.plot_density_panels(data, spread(self.snapshots, core.cfg.eval.snapshots), run.samples / "density.png")

@@ -46,11 +46,25 @@ def test_warmup_ramps_then_decays_over_the_rest():
     assert lr_factor("linear", 9, 14, warmup=4) == pytest.approx(0.5)  # u = (9 − 4)/(14 − 4)
 
 
+def test_decay_steps_holds_the_rate_then_decays_over_the_last_steps():
+    # WSD: warm-up 4, held to step 10 = 20 − 10, linear to 0 over the last 10
+    f = [lr_factor("linear", t, 20, warmup=4, decay_steps=10) for t in range(21)]
+    assert f[:4] == [0.25, 0.5, 0.75, 1.0] and f[4:11] == [1.0] * 7
+    assert f[15] == pytest.approx(0.5) and f[20] == pytest.approx(0.0)
+    assert lr_factor("cosine", 15, 20, decay_steps=10) == pytest.approx(0.5)
+    # longer than the run after the warm-up: the decay starts where the warm-up ends, as with 0
+    assert lr_factor("linear", 12, 20, warmup=4, decay_steps=50) == lr_factor("linear", 12, 20, warmup=4)
+    assert lr_factor("exponential", 9, 20, decay_factor=2.0, decay_steps=10) == 1.0
+    assert lr_factor("exponential", 12, 20, decay_factor=2.0, decay_steps=10) == pytest.approx(0.25)
+
+
 def test_trainer_applies_the_schedule_to_both_players_and_composes_with_lr_scale():
     tr = trainer("optim.schedule=linear")
     taken = lrs_taken(tr, T)
     for t, (g, d) in enumerate(taken):
         assert g == pytest.approx(0.002 * (1 - t / T)) and d == pytest.approx(0.001 * (1 - t / T))
+    taken = lrs_taken(trainer("optim.schedule=linear", f"optim.decay_steps={T // 2}"), T)  # held, then decayed
+    assert [g for g, _ in taken] == pytest.approx([0.002] * (T // 2) + [0.002 * (1 - k / (T // 2)) for k in range(T // 2)])
     tr = trainer("optim.schedule=cosine")
     lrs_taken(tr, T // 2)
     tr.set_lr_scale(0.5)  # the NaN guard halves the rates: the schedule continues on top of it

@@ -100,6 +100,10 @@ class OptimConfig(Params):
                                                             "exponential: the floor, as a fraction of lr")
     decay_factor: float = Field(1.0, ge=1, description="exponential schedule: lr divided by this each step "
                                                        "(Goodfellow et al.: 1.000004)")
+    decay_steps: int = Field(0, ge=0, description="decay over only the last decay_steps of train.steps, lr held before "
+                                                  "(warmup-stable-decay); 0 = over all steps after the warm-up. "
+                                                  "Counted from train.steps, so a train.minutes budget that stops "
+                                                  "earlier never decays")
 
     @model_validator(mode="after")
     def _schedules(self):

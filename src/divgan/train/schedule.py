@@ -1,10 +1,11 @@
 """Optimiser schedules: the learning rate (``optim.schedule``, ``optim.warmup``, ``optim.final_ratio``,
-``optim.decay_factor``) and SGD's momentum (``optim.momentum_final``, ``optim.momentum_steps``).
+``optim.decay_factor``, ``optim.decay_steps``) and SGD's momentum (``optim.momentum_final``, ``optim.momentum_steps``).
 
 The learning-rate factor multiplies both players' base learning rates (``optim.lr_g``, ``optim.lr_d``)
 and the NaN guard's ``lr_scale``; like the momentum it is a pure function of the step about to be
 taken, so a resumed run follows exactly the same schedule. With T = ``train.steps``, W = ``warmup``,
-r = ``final_ratio``, t' = t − W the steps after the warm-up and u = t'/(T − W) ∈ [0, 1]:
+r = ``final_ratio``, S = W, or max(W, T − ``decay_steps``) when ``decay_steps`` > 0, the step where the
+decay starts, t' = t − S the steps since then and u = t'/(T − S) ∈ [0, 1] (u = 0 before S):
 
     constant      1
     linear        1 − (1 − r)·u                       (r at t = T)
@@ -12,7 +13,9 @@ r = ``final_ratio``, t' = t − W the steps after the warm-up and u = t'/(T − 
     exponential   max(γ^(−t'), r)                      γ = ``decay_factor`` > 1: lr ← lr/γ each step
 
 and during the warm-up (t < W) the factor ramps linearly, (t + 1)/W, so the first step is not taken at
-lr 0. Decaying to ~0 at the end tightens the generator: its last steps average out the adversarial
+lr 0. ``decay_steps`` > 0 holds the rate at lr from W to S and decays only over the last steps
+(warmup–stable–decay, "WSD": the schedule's length need not be fixed early, and a run can be branched
+from a checkpoint before S to compare decaying with not decaying at the same cost). Decaying to ~0 at the end tightens the generator: its last steps average out the adversarial
 noise instead of jumping between samples (on the ring, samples must sit within 0.03 of a mode).
 ``exponential`` is pylearn2's ``ExponentialDecay`` as Goodfellow et al. 2014 used it (γ = 1.000004,
 floor ``min_lr`` = 1e-6, i.e. r = 1e-5 of lr 0.1): step t is taken at lr₀/γ^t; it does not depend on T.
@@ -64,15 +67,17 @@ def _exponential(t, span, r, decay):
 
 
 def lr_factor(schedule: str, step: int, total: int, warmup: int = 0, final_ratio: float = 0.0,
-              decay_factor: float = 1.0) -> float:
-    """The learning-rate multiplier for step ``step`` (0-based) of ``total``."""
+              decay_factor: float = 1.0, decay_steps: int = 0) -> float:
+    """The learning-rate multiplier for step ``step`` (0-based) of ``total``; ``decay_steps`` > 0 decays
+    over only the last ``decay_steps`` steps (never into the warm-up)."""
     if schedule not in SCHEDULES:
         raise ValueError(f"optim.schedule: unknown schedule {schedule!r}; allowed: {', '.join(SCHEDULES)}")
     if warmup > 0 and step < warmup:
         return (step + 1) / warmup
-    if schedule == "constant" or (total <= warmup and schedule != "exponential"):
+    start = max(warmup, total - decay_steps) if decay_steps > 0 else warmup
+    if schedule == "constant" or (total <= start and schedule != "exponential"):
         return 1.0
-    return SCHEDULES[schedule](step - warmup, max(total - warmup, 1), final_ratio, decay_factor)
+    return SCHEDULES[schedule](step - start, max(total - start, 1), final_ratio, decay_factor)
 
 
 def momentum_at(step: int, momentum: float, final: float | None, steps: int) -> float:

@@ -370,7 +370,8 @@ class Trainer:
         (and SGD's momentum at ``self.step``)."""
         self.lr_scale = scale
         o = self.cfg.optim
-        factor = lr_factor(o.schedule, self.step, self.cfg.train.steps, o.warmup, o.final_ratio, o.decay_factor)
+        factor = lr_factor(o.schedule, self.step, self.cfg.train.steps, o.warmup, o.final_ratio, o.decay_factor,
+                           o.decay_steps)
         for opt, lr in ((self.opt_g, o.lr_g), (self.opt_d, o.lr_d)):
             for group in opt.param_groups:
                 group["lr"] = lr * scale * factor

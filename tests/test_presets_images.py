@@ -9,7 +9,7 @@ from divgan.models import build_discriminator, build_generator
 
 SHAPES = {"mnist-goodfellow": (1, 28, 28), "mnist-goodfellow-adam": (1, 28, 28), "mnist-dcgan": (1, 28, 28), "fashion-dcgan": (1, 28, 28),
           "digits-dcgan": (1, 16, 16), "cifar10-dcgan": (3, 32, 32), "cifar10-lapgan": (3, 32, 32),
-          "stl10-lapgan": (3, 32, 32), "stacked-mnist-dcgan": (3, 28, 28), "mnist-lapgan": (1, 32, 32),
+          "stl10-lapgan": (3, 32, 32), "stacked-mnist-dcgan": (3, 28, 28), "stacked-mnist-mlp": (3, 28, 28), "mnist-lapgan": (1, 32, 32),
           "fashion-lapgan": (1, 32, 32)}
 
 

@@ -156,6 +156,7 @@ def test_config_schedules_are_the_registered_ones():
     ([*SGD, "optim.momentum_final=1.0", "optim.momentum_steps=10"], "optim.momentum_final"),
     (["optim.schedule=exponential"], "optim.decay_factor: the exponential schedule needs a factor > 1"),
     (["optim.decay_factor=0.5"], "optim.decay_factor"),
+    (["optim.decay_steps=100"], "optim.decay_steps: a constant schedule has no decay"),
 ])
 def test_bad_schedule_values_are_one_line(overrides, message):
     with pytest.raises(DivganError, match=message) as e:

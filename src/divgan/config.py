@@ -113,6 +113,9 @@ class OptimConfig(Params):
             raise ValueError("optim.momentum_steps: the momentum ramp to momentum_final needs at least 1 step")
         if self.schedule == "exponential" and self.decay_factor <= 1:
             raise ValueError(f"optim.decay_factor: the exponential schedule needs a factor > 1, got {self.decay_factor}")
+        if self.decay_steps > 0 and self.schedule == "constant":
+            raise ValueError("optim.decay_steps: a constant schedule has no decay; set optim.schedule to linear, "
+                             "cosine or exponential")
         return self
 
 

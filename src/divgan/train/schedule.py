@@ -14,11 +14,12 @@ decay starts, t' = t − S the steps since then and u = t'/(T − S) ∈ [0, 1] 
 
 and during the warm-up (t < W) the factor ramps linearly, (t + 1)/W, so the first step is not taken at
 lr 0. ``decay_steps`` > 0 holds the rate at lr from W to S and decays only over the last steps
-(warmup–stable–decay, "WSD": the schedule's length need not be fixed early, and a run can be branched
-from a checkpoint before S to compare decaying with not decaying at the same cost). Decaying to ~0 at the end tightens the generator: its last steps average out the adversarial
-noise instead of jumping between samples (on the ring, samples must sit within 0.03 of a mode).
+(warmup–stable–decay, "WSD"): a run can be branched from a checkpoint before S to compare decaying
+with not decaying at the same cost. Decaying to ~0 at the end can tighten the generator: its last
+steps average out the adversarial noise instead of jumping between samples (on the ring, samples must
+sit within 0.03 of a mode); on Stacked MNIST it deepened the digit imbalance (docs/results.md).
 ``exponential`` is pylearn2's ``ExponentialDecay`` as Goodfellow et al. 2014 used it (γ = 1.000004,
-floor ``min_lr`` = 1e-6, i.e. r = 1e-5 of lr 0.1): step t is taken at lr₀/γ^t; it does not depend on T.
+floor ``min_lr`` = 1e-6, i.e. r = 1e-5 of lr 0.1): step t is taken at lr₀/γ^t; without ``decay_steps`` it does not depend on T.
 
 SGD momentum μ_t (pylearn2's ``MomentumAdjustor``, Goodfellow et al.: 0.5 → 0.7) rises linearly from
 ``optim.momentum`` at step 0 to ``optim.momentum_final`` at step S = ``momentum_steps`` and stays there:

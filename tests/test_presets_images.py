@@ -1,11 +1,16 @@
 """Every image preset validates, describes itself, and its generator/discriminator fit its data shape;
-the embedded digits preset trains end to end with no data folder."""
+the embedded digits preset trains end to end with no data folder; the Stacked MNIST preset's R1 is on."""
+from pathlib import Path
+
 import pytest
 import torch
 
 import divgan
 from divgan.config import load_config, load_raw
 from divgan.models import build_discriminator, build_generator
+from divgan.train.trainer import Trainer
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 SHAPES = {"mnist-goodfellow": (1, 28, 28), "mnist-goodfellow-adam": (1, 28, 28), "mnist-dcgan": (1, 28, 28), "fashion-dcgan": (1, 28, 28),
           "digits-dcgan": (1, 16, 16), "cifar10-dcgan": (3, 32, 32), "cifar10-lapgan": (3, 32, 32),
@@ -51,3 +56,18 @@ def test_image_run_resumes_exactly(tmp_path, monkeypatch):
     assert a["ranks"][0]["data"] == b["ranks"][0]["data"] == {"epoch": 0, "pos": 6 * 16}  # one real batch per step
     for k in a["G"]:
         assert torch.equal(a["G"][k], b["G"][k]), k
+
+
+@pytest.mark.skipif(not (SHARED / "MNIST" / "raw").is_dir(), reason="no ../shared/data")
+def test_stacked_mnist_mlp_penalises_its_maxout_discriminator_with_r1(monkeypatch):
+    """The preset's Stacked MNIST result rests on R1 (γ = 5) through the maxout D: after one step from the
+    same seed, the penalty is positive and D's weights differ from the same step with the penalty off."""
+    monkeypatch.setenv("DIVGAN_DATA", str(SHARED))
+    small = ["train.batch_size=8", "train.progress=false", "train.device=cpu"]
+    runs = [Trainer(load_config("stacked-mnist-mlp", small + extra), log=lambda m: None)
+            for extra in ([], ["tricks.gradient_penalty.kind=[]"])]
+    for t in runs:
+        t.train_step()
+    gp = runs[0].tricks.active["gradient_penalty"]
+    assert gp.p.weight == 5 and gp.last["r1"] > 0 and "gradient_penalty" not in runs[1].tricks.active
+    assert any(not torch.equal(a, b) for a, b in zip(runs[0].D.parameters(), runs[1].D.parameters()))
